@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Merchant, Partner, Region, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Role and organisation"), {"fields": ("role", "merchant", "partner", "phone", "language")}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        (_("Role and organisation"), {"fields": ("role", "merchant", "partner")}),
+    )
+    list_display = ("username", "get_full_name", "role", "merchant", "partner", "is_active")
+    list_filter = ("role", "is_active", "is_superuser")
+    list_select_related = ("merchant", "partner")
+    autocomplete_fields = ("merchant", "partner")
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_en")
+    search_fields = ("code", "name", "name_en")
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "contact_email", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "tier", "partner", "region", "contact_phone")
+    list_filter = ("tier", "region", "partner")
+    list_select_related = ("partner", "region")
+    search_fields = ("name", "code", "contact_name", "contact_phone")
+    autocomplete_fields = ("partner",)

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from possystem.demo import DEMO_PASSWORD, seed_demo, seed_demo_tickets
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisations, users, terminals and tickets (running it again changes nothing)."
+
+    def handle(self, *args, **options):
+        seeded = seed_demo()
+        tickets = seed_demo_tickets(users=seeded["users"])
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({tickets} new tickets)."))
+        self.stdout.write("Demo accounts (demo data only), password for all: " + DEMO_PASSWORD)
+        for username, user in seeded["users"].items():
+            organisation = user.merchant or user.partner or ""
+            self.stdout.write(f"  {username:<11} {user.get_role_display():<12} {organisation}")

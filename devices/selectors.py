@@ -1,0 +1,32 @@
+"""Permission-scoped reads of devices."""
+
+from django.db.models import Prefetch, Q
+
+from accounts.scoping import visible_to
+from devices.models import Device
+from warranty.models import Warranty
+
+
+def device_list(*, actor, search: str = "", status: str = "", merchant_id: int | None = None):
+    """Devices the actor may see, with model, merchant and warranties loaded for the list."""
+    devices = (
+        visible_to(Device.objects.all(), actor)
+        .select_related("model", "merchant", "region", "acquirer")
+        .prefetch_related(
+            Prefetch("warranties", queryset=Warranty.objects.select_related("policy").order_by("starts_on", "pk"))
+        )
+    )
+    if search:
+        devices = devices.filter(
+            Q(serial_number__icontains=search) | Q(tid__icontains=search) | Q(site_address__icontains=search)
+        )
+    if status:
+        devices = devices.filter(status=status)
+    if merchant_id:
+        devices = devices.filter(merchant_id=merchant_id)
+    return devices.order_by("serial_number")
+
+
+def device_get(*, actor, serial_number: str) -> Device:
+    """One device by serial number; `Device.DoesNotExist` when absent or out of the actor's scope."""
+    return device_list(actor=actor).get(serial_number=serial_number)

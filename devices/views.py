@@ -1,0 +1,46 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from devices import selectors
+from devices.models import Device
+from warranty.services import warranty_status
+
+
+@login_required
+def device_list(request):
+    search = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    if status not in Device.Status.values:
+        status = ""
+    page = Paginator(selectors.device_list(actor=request.user, search=search, status=status), 25).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    rows = [(device, warranty_status(device=device, on=today)) for device in page.object_list]
+    return render(
+        request,
+        "devices/device_list.html",
+        {"page": page, "rows": rows, "search": search, "status": status, "statuses": Device.Status.choices},
+    )
+
+
+@login_required
+def device_detail(request, serial_number):
+    try:
+        device = selectors.device_get(actor=request.user, serial_number=serial_number)
+    except Device.DoesNotExist as error:
+        raise Http404 from error
+    today = timezone.localdate()
+    return render(
+        request,
+        "devices/device_detail.html",
+        {
+            "device": device,
+            "status": warranty_status(device=device, on=today),
+            "warranties": list(device.warranties.all()),
+            "today": today,
+        },
+    )

@@ -1,0 +1,352 @@
+"""Demo data for the quick start and for trying the product: `manage.py seed_demo`.
+
+Every step looks up what it would create first, so running the seed twice changes nothing.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Merchant, Partner, Region, User
+from devices.models import Device, DeviceModel, FaultCategory, SparePart
+from devices.services import device_register, manufacturer_policy_for
+from sla.models import SLAPolicy
+from technicians.models import Technician, TechnicianSkill
+from warranty.models import WarrantyPolicy
+from warranty.services import warranty_grant
+
+DEMO_PASSWORD = "demo1234"  # noqa: S105 - demo data only, printed to the terminal on purpose
+
+REGIONS = [
+    ("shanghai", "上海", "Shanghai"),
+    ("beijing", "北京", "Beijing"),
+    ("shenzhen", "深圳", "Shenzhen"),
+    ("guangzhou", "广州", "Guangzhou"),
+    ("hangzhou", "杭州", "Hangzhou"),
+    ("chengdu", "成都", "Chengdu"),
+]
+
+PARTNERS = [
+    ("东方收单 Eastern Acquiring", Partner.Kind.ACQUIRER, "api@eastern-acquiring.example"),
+    ("珠江银行 Pearl River Bank", Partner.Kind.BANK, "pos@pearlriverbank.example"),
+    ("信达 POS 经销 Xinda Resellers", Partner.Kind.RESELLER, "ops@xinda.example"),
+]
+
+DEVICE_MODELS = [
+    ("PAX", "A920", DeviceModel.Kind.SMART, 12),
+    ("PAX", "S920", DeviceModel.Kind.MOBILE, 12),
+    ("Newland", "N910", DeviceModel.Kind.SMART, 24),
+    ("Ingenico", "Move/5000", DeviceModel.Kind.MOBILE, 12),
+    ("Verifone", "V200c", DeviceModel.Kind.COUNTERTOP, 24),
+    ("Sunmi", "P2", DeviceModel.Kind.SMART, 12),
+    ("LANDI", "A8", DeviceModel.Kind.SMART, 12),
+]
+
+# code, name, tier, partner index, region, address, contact, phone, email
+MERCHANTS = [
+    ("lotus-tea", "莲香茶馆 Lotus Tea House", Merchant.Tier.STANDARD, 0, "shanghai", "上海市静安区南京西路 1266 号", "王丽", "13800138000", "owner@lotustea.example"),
+    ("golden-noodle", "金面馆 Golden Noodle", Merchant.Tier.STANDARD, 1, "beijing", "北京市朝阳区建国路 88 号", "李强", "13900139000", "boss@goldennoodle.example"),
+    ("harbour-mart", "港湾便利店 Harbour Mart", Merchant.Tier.PREMIUM, 0, "shenzhen", "深圳市南山区科技园南路 15 号", "陈敏", "13700137000", "it@harbourmart.example"),
+    ("west-lake-books", "西湖书店 West Lake Books", Merchant.Tier.STANDARD, 2, "hangzhou", "杭州市西湖区北山街 42 号", "赵静", "13600136000", ""),
+    ("spicy-corner", "川味小馆 Spicy Corner", Merchant.Tier.STANDARD, 1, "chengdu", "成都市锦江区春熙路 9 号", "刘洋", "13500135000", ""),
+    ("canton-dimsum", "粤点心 Canton Dim Sum", Merchant.Tier.PREMIUM, 2, "guangzhou", "广州市天河区天河路 385 号", "黄伟", "13300133000", ""),
+]  # fmt: skip
+
+SPARE_PARTS = [
+    ("SCR-A920", "A920 touch screen assembly", 18, "420.00", ["A920"]),
+    ("PRN-A920", "A920 thermal printer module", 25, "160.00", ["A920", "S920"]),
+    ("BAT-A920", "A920 battery 5250 mAh", 40, "95.00", ["A920"]),
+    ("ICC-N910", "N910 chip card reader", 12, "210.00", ["N910"]),
+    ("KPD-V200", "V200c keypad membrane", 20, "75.00", ["V200c"]),
+    ("BAT-MOVE", "Move/5000 battery", 30, "88.00", ["Move/5000"]),
+    ("PRN-P2", "P2 printer roller and cutter", 3, "60.00", ["P2"]),
+    ("ANT-A8", "A8 4G antenna", 0, "45.00", ["A8"]),
+]
+
+
+@transaction.atomic
+def seed_demo(*, today: datetime.date | None = None) -> dict:
+    """Create the demo organisations, users, terminals, warranties, parts, technicians and policies."""
+    today = today or timezone.localdate()
+    regions = {
+        code: Region.objects.update_or_create(code=code, defaults={"name": name, "name_en": en})[0]
+        for code, name, en in REGIONS
+    }
+    partners = [
+        Partner.objects.get_or_create(name=name, defaults={"kind": kind, "contact_email": email})[0]
+        for name, kind, email in PARTNERS
+    ]
+    models = {
+        name: DeviceModel.objects.get_or_create(
+            name=name, defaults={"brand": brand, "kind": kind, "default_warranty_months": months}
+        )[0]
+        for brand, name, kind, months in DEVICE_MODELS
+    }
+    merchants = {}
+    for code, name, tier, partner, region, address, contact, phone, email in MERCHANTS:
+        merchants[code] = Merchant.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "tier": tier,
+                "partner": partners[partner],
+                "region": regions[region],
+                "address": address,
+                "contact_name": contact,
+                "contact_phone": phone,
+                "contact_email": email,
+            },
+        )[0]
+
+    _seed_policies()
+    _seed_devices(merchants=merchants, models=models, partners=partners, today=today)
+    _seed_spare_parts(models)
+    users = _seed_users(merchants=merchants, partners=partners)
+    _seed_technicians(users=users, regions=regions, models=models, today=today)
+    return {"users": users, "merchants": merchants, "partners": partners}
+
+
+def _seed_policies() -> None:
+    SLAPolicy.objects.get_or_create(
+        name="Standard: respond 24 h, on site 48 h, repair 1–3 working days",
+        defaults={
+            "priority": "",
+            "merchant_tier": "",
+            "response_hours": 24,
+            "onsite_hours": 48,
+            "resolution_working_days": 3,
+            "resolution_days_by_fault": {"software": 1, "connectivity": 1, "printer": 2, "battery": 2},
+        },
+    )
+    SLAPolicy.objects.get_or_create(
+        name="Urgent: respond 4 h, on site 24 h, repair 1 working day",
+        defaults={"priority": "urgent", "response_hours": 4, "onsite_hours": 24, "resolution_working_days": 1},
+    )
+    SLAPolicy.objects.get_or_create(
+        name="Premium merchants: respond 12 h, on site 24 h, repair 1–2 working days",
+        defaults={
+            "merchant_tier": Merchant.Tier.PREMIUM,
+            "response_hours": 12,
+            "onsite_hours": 24,
+            "resolution_working_days": 2,
+            "resolution_days_by_fault": {"software": 1, "connectivity": 1},
+        },
+    )
+    WarrantyPolicy.objects.get_or_create(
+        name="Extended care 12 months",
+        defaults={
+            "kind": WarrantyPolicy.Kind.EXTENSION,
+            "months": 12,
+            "coverage": "Parts and labour after the manufacturer warranty, including batteries.",
+            "exclusions": [FaultCategory.LIQUID_DAMAGE, FaultCategory.TAMPERING],
+        },
+    )
+
+
+def _months_ago(today: datetime.date, months: int, days: int = 0) -> datetime.date:
+    from dateutil.relativedelta import relativedelta
+
+    return today - relativedelta(months=months) - datetime.timedelta(days=days)
+
+
+def _seed_devices(*, merchants, models, partners, today) -> None:
+    # serial, model, merchant, activated (months ago, extra days ago), tid, firmware
+    plan = [
+        ("PAX-A920-0001", "A920", "lotus-tea", (3, 0), "10000001", "V2.1.08"),      # in warranty
+        ("PAX-A920-0002", "A920", "lotus-tea", (11, 20), "10000002", "V2.1.05"),    # ending within days
+        ("NL-N910-0003", "N910", "lotus-tea", (30, 0), "10000003", "N910-5.2"),     # expired
+        ("SUNMI-P2-0004", "P2", "lotus-tea", (6, 0), "10000004", "P2-3.4.1"),       # in warranty
+        ("VF-V200C-0005", "V200c", "golden-noodle", (8, 0), "20000005", "V200-1.9"),
+        ("PAX-S920-0006", "S920", "golden-noodle", (14, 0), "20000006", "S920-4.0"),  # expired
+        ("ING-MOVE-0007", "Move/5000", "harbour-mart", (2, 0), "10000007", "M5-11.2"),
+        ("LANDI-A8-0008", "A8", "harbour-mart", (13, 0), "10000008", "A8-2.2"),     # extended warranty
+        ("PAX-A920-0009", "A920", "west-lake-books", (5, 0), "30000009", "V2.1.08"),
+        ("NL-N910-0010", "N910", "spicy-corner", (20, 0), "20000010", "N910-5.1"),
+        ("SUNMI-P2-0011", "P2", "canton-dimsum", (1, 0), "30000011", "P2-3.4.1"),
+    ]  # fmt: skip
+    for serial, model_name, merchant_code, (months, days), tid, firmware in plan:
+        if Device.objects.filter(serial_number=serial).exists():
+            continue
+        merchant = merchants[merchant_code]
+        device_register(
+            serial_number=serial,
+            model=models[model_name],
+            merchant=merchant,
+            activated_on=_months_ago(today, months, days),
+            site_address=merchant.address,
+            region=merchant.region,
+            firmware_version=firmware,
+            tid=tid,
+            mid=f"8983100{merchant.pk:08d}",
+            acquirer=merchant.partner,
+        )
+    extension = WarrantyPolicy.objects.get(name="Extended care 12 months")
+    a8 = Device.objects.get(serial_number="LANDI-A8-0008")
+    manufacturer = a8.warranties.filter(policy=manufacturer_policy_for(a8.model)).first()
+    if manufacturer is not None:
+        warranty_grant(device=a8, policy=extension, starts_on=manufacturer.ends_on + datetime.timedelta(days=1))
+    for serial in ("PAX-A920-9001", "PAX-A920-9002"):
+        if not Device.objects.filter(serial_number=serial).exists():
+            device_register(serial_number=serial, model=models["A920"], merchant=None)
+
+
+def _seed_spare_parts(models) -> None:
+    for sku, name, stock, cost, compatible in SPARE_PARTS:
+        part, created = SparePart.objects.get_or_create(
+            sku=sku, defaults={"name": name, "stock": stock, "unit_cost": Decimal(cost)}
+        )
+        if created:
+            part.compatible_models.set([models[m] for m in compatible])
+
+
+def _user(
+    username,
+    *,
+    role,
+    first_name,
+    last_name="",
+    email="",
+    merchant=None,
+    partner=None,
+    superuser=False,
+    language="zh-hans",
+):
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    user = User(
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        merchant=merchant,
+        partner=partner,
+        is_staff=superuser,
+        is_superuser=superuser,
+        language=language,
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def _seed_users(*, merchants, partners) -> dict[str, User]:
+    r = User.Role
+    return {
+        "merchant": _user("merchant", role=r.MERCHANT, first_name="王丽", email="owner@lotustea.example", merchant=merchants["lotus-tea"]),
+        "merchant2": _user("merchant2", role=r.MERCHANT, first_name="李强", email="boss@goldennoodle.example", merchant=merchants["golden-noodle"]),
+        "dispatcher": _user("dispatcher", role=r.DISPATCHER, first_name="周敏", email="dispatch@possystem.example"),
+        "technician": _user("technician", role=r.TECHNICIAN, first_name="张伟", email="zhang.wei@possystem.example"),
+        "manager": _user("manager", role=r.MANAGER, first_name="孙芳", email="manager@possystem.example"),
+        "partner": _user("partner", role=r.PARTNER, first_name="Eastern", last_name="Integration", email="api@eastern-acquiring.example", partner=partners[0], language="en"),
+        "admin": _user("admin", role=r.ADMIN, first_name="Admin", email="admin@possystem.example", superuser=True, language="en"),
+        "tech_li": _user("tech_li", role=r.TECHNICIAN, first_name="李娜", email="li.na@possystem.example"),
+        "tech_chen": _user("tech_chen", role=r.TECHNICIAN, first_name="陈刚", email="chen.gang@possystem.example"),
+    }  # fmt: skip
+
+
+def _seed_technicians(*, users, regions, models, today) -> None:
+    plan = [
+        ("technician", ["shanghai", "hangzhou"], ["A920", "S920", "N910", "P2"], 6, True),
+        ("tech_li", ["beijing"], ["V200c", "S920", "N910"], 5, True),
+        ("tech_chen", ["shenzhen", "guangzhou", "chengdu"], ["Move/5000", "A8", "P2", "N910"], 4, False),
+    ]
+    for username, region_codes, model_names, capacity, on_shift in plan:
+        technician, created = Technician.objects.get_or_create(
+            user=users[username], defaults={"capacity": capacity, "on_shift": on_shift}
+        )
+        if created:
+            technician.regions.set([regions[code] for code in region_codes])
+            for index, name in enumerate(model_names):
+                TechnicianSkill.objects.get_or_create(
+                    technician=technician,
+                    device_model=models[name],
+                    defaults={"trained_on": today - datetime.timedelta(days=90 + 30 * index)},
+                )
+
+
+# --- tickets -----------------------------------------------------------------------------------------
+
+# key, merchant user, serial, kind, fault, priority, description, the steps to take it through
+DEMO_TICKETS = [
+    ("demo-01", "merchant", "PAX-A920-0001", "repair", "printer", "normal", "打印机不出纸，小票打印一半就停。", []),
+    ("demo-02", "merchant", "SUNMI-P2-0004", "repair", "screen", "high", "Touch screen does not respond in the lower half.", []),
+    ("demo-03", "merchant", None, "consultation", "", "normal", "如何在终端上做退货（部分退款）？", []),
+    ("demo-04", "merchant", "NL-N910-0003", "repair", "card_reader", "normal", "插卡读不出来，挥卡正常。", ["acknowledge"]),
+    ("demo-05", "merchant", "PAX-A920-0002", "repair", "battery", "normal", "电池一小时就没电了。", ["assign"]),
+    ("demo-06", "merchant", "PAX-A920-0001", "software_update", "software", "normal", "Please update the payment app to the latest version.", ["assign", "check_in"]),
+    ("demo-07", "merchant", "NL-N910-0003", "repair", "screen", "normal", "屏幕有裂纹，过保，需要报价。", ["assign", "check_in", "quote"]),
+    ("demo-08", "merchant", "SUNMI-P2-0004", "repair", "connectivity", "normal", "4G 信号时有时无。", ["assign", "check_in", "resolve"]),
+    ("demo-09", "merchant", "PAX-A920-0001", "repair", "printer", "normal", "Printer jams every morning.", ["assign", "check_in", "resolve", "rate"]),
+    ("demo-10", "merchant", "PAX-A920-0002", "training", "", "low", "新员工需要收银培训。", ["cancel"]),
+    ("demo-11", "merchant2", "VF-V200C-0005", "repair", "keypad", "high", "密码键盘按键 5 失灵。", []),
+    ("demo-12", "merchant2", "PAX-S920-0006", "repair", "power", "urgent", "终端无法开机。", []),
+    ("demo-13", "merchant2", "VF-V200C-0005", "installation", "", "normal", "新店需要安装一台终端。", ["acknowledge"]),
+    ("demo-14", "merchant2", "PAX-S920-0006", "repair", "battery", "normal", "Battery swollen.", ["assign", "check_in", "resolve", "rate"]),
+]  # fmt: skip
+
+
+def seed_demo_tickets(*, users: dict[str, User]) -> int:
+    """Tickets in every status for `merchant` and `merchant2`; returns how many were created."""
+    from tickets import services as tickets
+
+    created = 0
+    dispatcher = users["dispatcher"]
+    technicians = {
+        "merchant": Technician.objects.get(user__username="technician"),
+        "merchant2": Technician.objects.get(user__username="tech_li"),
+    }
+    for key, username, serial, kind, fault, priority, description, steps in DEMO_TICKETS:
+        user = users[username]
+        device = Device.objects.get(serial_number=serial) if serial else None
+        filed = tickets.ticket_file(
+            merchant=user.merchant,
+            device=device,
+            kind=kind,
+            fault_category=fault,
+            description=description,
+            contact_name=user.first_name,
+            contact_phone=user.merchant.contact_phone,
+            priority=priority,
+            by=user,
+            submission_key=key,
+        )
+        if not filed.created:
+            continue
+        created += 1
+        ticket = filed.ticket
+        technician = technicians[username]
+        for step in steps:
+            if step == "acknowledge":
+                tickets.ticket_acknowledge(ticket=ticket, by=dispatcher, message="已受理，正在远程诊断。")
+            elif step == "assign":
+                tickets.ticket_assign(
+                    ticket=ticket, technician=technician, by=dispatcher,
+                    scheduled_at=timezone.now() + datetime.timedelta(hours=20),
+                )  # fmt: skip
+                tickets.ticket_comment_add(ticket=ticket, by=dispatcher, body="工程师已安排，请保持电话畅通。")
+                tickets.ticket_comment_add(
+                    ticket=ticket, by=dispatcher, body="Spare printer module reserved.", internal=True
+                )
+            elif step == "check_in":
+                tickets.ticket_check_in(ticket=ticket, by=technician.user)
+            elif step == "quote":
+                tickets.quote_send(
+                    ticket=ticket, by=technician.user, parts_amount=Decimal("420.00"), labour_amount=Decimal("80.00"),
+                    note="更换触摸屏总成。",
+                )  # fmt: skip
+            elif step == "resolve":
+                part = SparePart.objects.filter(compatible_models=device.model, stock__gt=0).first() if device else None
+                tickets.ticket_resolve(
+                    ticket=ticket, by=technician.user, outcome="repaired" if part else "advice",
+                    work_done="更换故障部件并完成交易测试。", parts=[(part, 1)] if part else [],
+                    labour_charge=Decimal("0") if ticket.warranty_covered else Decimal("80.00"),
+                )  # fmt: skip
+            elif step == "rate":
+                tickets.ticket_feedback_give(ticket=ticket, by=user, rating=5, comment="工程师很专业，准时到达。")
+            elif step == "cancel":
+                tickets.ticket_cancel(ticket=ticket, by=user, reason="已自行解决。")
+    return created

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("devices/", include("devices.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "POS After-Sales Service"
+admin.site.site_title = "POS After-Sales Service"

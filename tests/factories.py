@@ -1,0 +1,185 @@
+"""Test data, in one place. Tickets are filed through the real service, never built by hand."""
+
+import datetime
+import itertools
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Merchant, Partner, Region, User
+from devices.models import Device, DeviceModel, FaultCategory, SparePart
+from sla.models import SLAPolicy
+from technicians.models import Technician, TechnicianSkill
+from warranty.models import Warranty, WarrantyPolicy
+from warranty.services import warranty_end
+
+PASSWORD = "correct-horse-battery"
+_serials = itertools.count(1)
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"region-{n}")
+    name = factory.Sequence(lambda n: f"城市{n}")
+    name_en = factory.Sequence(lambda n: f"City {n}")
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner Bank {n}")
+    kind = Partner.Kind.BANK
+
+
+class MerchantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Merchant
+
+    name = factory.Sequence(lambda n: f"商户 {n}")
+    code = factory.Sequence(lambda n: f"merchant-{n}")
+    partner = factory.SubFactory(PartnerFactory)
+    region = factory.SubFactory(RegionFactory)
+    address = "上海市黄浦区中山东一路 1 号"
+    contact_name = "王丽"
+    contact_phone = "13800138000"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"User {n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    role = User.Role.DISPATCHER
+    language = "en"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def merchant_user(merchant=None, **kwargs) -> User:
+    return UserFactory(role=User.Role.MERCHANT, merchant=merchant or MerchantFactory(), **kwargs)
+
+
+def partner_user(partner=None, **kwargs) -> User:
+    return UserFactory(role=User.Role.PARTNER, partner=partner or PartnerFactory(), **kwargs)
+
+
+class DeviceModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeviceModel
+        django_get_or_create = ("name",)
+
+    brand = "PAX"
+    name = factory.Sequence(lambda n: f"A9{n:02d}")
+    kind = DeviceModel.Kind.SMART
+    default_warranty_months = 12
+
+
+class WarrantyPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WarrantyPolicy
+        django_get_or_create = ("name",)
+
+    name = factory.LazyAttribute(lambda p: f"Manufacturer {p.months} months")
+    kind = WarrantyPolicy.Kind.MANUFACTURER
+    months = 12
+    exclusions = factory.LazyFunction(
+        lambda: [FaultCategory.PHYSICAL_DAMAGE, FaultCategory.LIQUID_DAMAGE, FaultCategory.TAMPERING]
+    )
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Device
+
+    serial_number = factory.LazyFunction(lambda: f"SN{next(_serials):08d}")
+    model = factory.SubFactory(DeviceModelFactory)
+    merchant = factory.SubFactory(MerchantFactory)
+    site_address = factory.LazyAttribute(lambda d: d.merchant.address if d.merchant else "")
+    status = Device.Status.DEPLOYED
+    activated_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=90))
+
+
+class WarrantyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Warranty
+
+    device = factory.SubFactory(DeviceFactory)
+    policy = factory.SubFactory(WarrantyPolicyFactory)
+    starts_on = factory.LazyAttribute(lambda w: w.device.activated_on)
+    ends_on = factory.LazyAttribute(lambda w: warranty_end(starts_on=w.starts_on, months=w.policy.months))
+
+
+def device_in_warranty(merchant, **kwargs) -> Device:
+    device = DeviceFactory(merchant=merchant, **kwargs)
+    WarrantyFactory(device=device)
+    return device
+
+
+class SparePartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SparePart
+
+    sku = factory.Sequence(lambda n: f"PART-{n}")
+    name = factory.Sequence(lambda n: f"Printer module {n}")
+    stock = 10
+    unit_cost = "120.00"
+
+
+class TechnicianFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Technician
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, role=User.Role.TECHNICIAN)
+    capacity = 5
+    on_shift = True
+
+    @factory.post_generation
+    def trained_on(obj, create, extracted, **kwargs):
+        for device_model in extracted or []:
+            TechnicianSkill.objects.create(
+                technician=obj, device_model=device_model, trained_on=datetime.date(2026, 1, 5)
+            )
+
+
+class SLAPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SLAPolicy
+        django_get_or_create = ("name",)
+
+    name = "Standard"
+    priority = ""
+    merchant_tier = ""
+    response_hours = 24
+    onsite_hours = 48
+    resolution_working_days = 3
+    resolution_days_by_fault = factory.LazyFunction(lambda: {"software": 1, "printer": 2})
+
+
+def file_ticket(by, device=None, **overrides):
+    """File a ticket through the real service as `by` (a merchant user unless `merchant` is given)."""
+    from tickets.services import ticket_file
+
+    merchant = overrides.pop("merchant", None) or by.merchant
+    fields = {
+        "kind": "repair",
+        "fault_category": "printer",
+        "description": "The printer stops halfway through a receipt.",
+        "contact_name": "王丽",
+        "contact_phone": "13800138000",
+    }
+    fields.update(overrides)
+    if device is None and fields["kind"] not in ("consultation", "training"):
+        device = device_in_warranty(merchant)
+    return ticket_file(merchant=merchant, device=device, by=by, **fields).ticket

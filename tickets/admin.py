@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from tickets.models import Feedback, Quote, Ticket, TicketComment, TicketEvent
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "from_status", "to_status", "actor_name", "public", "message")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Tickets are read here; every change goes through tickets.services so the timeline stays whole."""
+
+    list_display = ("number", "merchant", "device", "kind", "status", "priority", "warranty_covered", "created_at")
+    list_filter = ("status", "kind", "channel", "priority", "warranty_covered")
+    list_select_related = ("merchant", "device")
+    search_fields = ("number", "device__serial_number", "merchant__name", "contact_phone")
+    date_hierarchy = "created_at"
+    inlines = [TicketEventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Ticket._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TicketComment)
+class TicketCommentAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "author_name", "internal", "created_at")
+    list_select_related = ("ticket",)
+    search_fields = ("ticket__number",)
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "parts_amount", "labour_amount", "status", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("ticket",)
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "rating", "created_at")
+    list_filter = ("rating",)
+    list_select_related = ("ticket",)

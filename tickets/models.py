@@ -1,0 +1,362 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Merchant, Partner
+from accounts.scoping import ScopePaths
+from devices.models import Device, FaultCategory
+from warranty.models import Warranty
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    DISPATCHED = "dispatched", _("Technician dispatched")
+    ON_SITE = "on_site", _("Technician on site")
+    WAITING_MERCHANT = "waiting_merchant", _("Waiting for merchant")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE, Status.WAITING_MERCHANT)
+
+
+class Kind(models.TextChoices):
+    REPAIR = "repair", _("Repair")
+    INSTALLATION = "installation", _("Installation and setup")
+    SOFTWARE_UPDATE = "software_update", _("Software or firmware update")
+    CONSULTATION = "consultation", _("Technical consultation")
+    TRAINING = "training", _("Merchant training")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
+    API = "api", _("API")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    merchant = models.ForeignKey(Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="tickets")
+    device = models.ForeignKey(
+        Device, verbose_name=_("device"), null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    kind = models.CharField(_("kind of service"), max_length=16, choices=Kind.choices, default=Kind.REPAIR)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.WEB)
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    fault_category = models.CharField(_("fault category"), max_length=32, choices=FaultCategory.choices, blank=True)
+    description = models.TextField(_("description"))
+    contact_name = models.CharField(_("contact name"), max_length=64)
+    contact_phone = models.CharField(_("contact mobile"), max_length=20)
+    preferred_visit_at = models.DateTimeField(_("preferred visit time"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+
+    # The warranty decision, made once when the ticket is filed (warranty.services.warranty_decide).
+    warranty_covered = models.BooleanField(_("covered by warranty"), default=False)
+    warranty_reason = models.CharField(_("warranty reason"), max_length=16, blank=True)
+    warranty_date = models.DateField(_("warranty reason date"), null=True, blank=True)
+    warranty = models.ForeignKey(
+        Warranty, verbose_name=_("warranty"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+
+    # SLA deadlines (sla.services computes them) and the times each milestone was met.
+    sla_policy = models.ForeignKey(
+        "sla.SLAPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    onsite_by = models.DateTimeField(_("on site by"), null=True, blank=True)
+    resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    onsite_at = models.DateTimeField(_("on site at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # While waiting on the merchant the SLA clocks stop; the status to return to is kept here.
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    paused_from_status = models.CharField(
+        _("status before the pause"), max_length=16, choices=Status.choices, blank=True
+    )
+
+    created_at = models.DateTimeField(_("filed at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    filed_by_partner = models.ForeignKey(
+        Partner, verbose_name=_("filed by partner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A form's one-time token: a double tap or a back-and-resubmit finds the ticket it already made.
+    submission_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+
+    scope = ScopePaths(merchant="merchant", technician="assignments__technician__user")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "submission_key"],
+                condition=Q(submission_key__isnull=False),
+                name="ticket_submission_key_unique",
+            ),
+            models.CheckConstraint(
+                name="ticket_paused_iff_waiting",
+                condition=(Q(status="waiting_merchant") & Q(paused_at__isnull=False) & ~Q(paused_from_status=""))
+                | (~Q(status="waiting_merchant") & Q(paused_at__isnull=True) & Q(paused_from_status="")),
+            ),
+        ]
+        indexes = [
+            # Merchant ticket list: tickets of one merchant, newest first.
+            models.Index(fields=["merchant", "-created_at"], name="ticket_merchant_created"),
+            # Dispatcher console and API filters by status.
+            models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
+            # Auto-close of resolved tickets (tickets.services.tickets_close_resolved).
+            models.Index(fields=["resolved_at"], condition=Q(status="resolved"), name="ticket_resolved_open"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def chargeable(self) -> bool:
+        return not self.warranty_covered
+
+    @property
+    def warranty_reason_text(self) -> str:
+        from warranty.services import reason_text
+
+        return reason_text(
+            self.warranty_reason,
+            date=self.warranty_date,
+            fault_category=self.fault_category,
+            policy_name=self.warranty.policy.name if self.warranty_id and self.warranty else "",
+        )
+
+    @property
+    def active_assignment(self):
+        """The active assignment, from a prefetch of `assignments` when there is one."""
+        for assignment in self.assignments.all():
+            if assignment.is_active:
+                return assignment
+        return None
+
+
+class TicketSequence(models.Model):
+    """The last number handed out per day; `tickets.services.ticket_number_next` increments it."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ticket number sequence")
+
+    def __str__(self):
+        return f"{self.day}: {self.last}"
+
+
+class TicketComment(models.Model):
+    """A public reply on the ticket, or an internal note staff keep from the merchant."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    author_name = models.CharField(_("author name"), max_length=128)
+    body = models.TextField(_("message"))
+    internal = models.BooleanField(_("internal note"), default=False)
+    created_at = models.DateTimeField(_("created at"))
+
+    scope = ScopePaths(merchant="ticket__merchant", technician="ticket__assignments__technician__user")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self):
+        return f"{self.ticket} · {self.author_name}"
+
+
+def photo_path(photo, filename):
+    # The stored name never reuses the uploaded name: photos are addressed by id through a view.
+    today = timezone.localdate()
+    return f"tickets/{today:%Y/%m}/{photo.ticket_id}-{photo.token}.{photo.extension}"
+
+
+class TicketPhoto(models.Model):
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="photos")
+    comment = models.ForeignKey(
+        TicketComment, verbose_name=_("comment"), null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(_("photo"), upload_to=photo_path)
+    token = models.CharField(max_length=32, editable=False)
+    extension = models.CharField(max_length=4, editable=False)
+    content_type = models.CharField(max_length=32, editable=False)
+    size = models.PositiveIntegerField(editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    scope = ScopePaths(merchant="ticket__merchant", technician="ticket__assignments__technician__user")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return f"{self.ticket_id} · {self.token}"
+
+
+class TicketEvent(models.Model):
+    """One entry on a ticket's timeline; written by `tickets.services` for every change."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Filed")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        ASSIGNED = "assigned", _("Technician assigned")
+        ACCEPTED = "accepted", _("Job accepted")
+        COMMENT = "comment", _("Reply")
+        NOTE = "note", _("Internal note")
+        PHOTOS = "photos", _("Photos added")
+        QUOTE_SENT = "quote_sent", _("Quote sent")
+        QUOTE_APPROVED = "quote_approved", _("Quote approved")
+        QUOTE_DECLINED = "quote_declined", _("Quote declined")
+        PAUSED = "paused", _("SLA clock paused")
+        RESUMED = "resumed", _("SLA clock resumed")
+        FEEDBACK = "feedback", _("Service rated")
+        ESCALATED = "escalated", _("Escalated")
+        UPDATED = "updated", _("Details updated")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    from_status = models.CharField(_("from"), max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("by"), max_length=128, blank=True)
+    public = models.BooleanField(_("visible to the merchant"), default=True)
+    comment = models.ForeignKey(TicketComment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    message = models.TextField(_("message"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"))
+
+    scope = ScopePaths(merchant="ticket__merchant", technician="ticket__assignments__technician__user")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_event_timeline")]
+
+    def __str__(self):
+        return f"{self.ticket} · {self.kind}"
+
+
+class Quote(models.Model):
+    """A price for an out-of-warranty repair; the merchant approves or declines it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="quotes")
+    parts_amount = models.DecimalField(_("parts (CNY)"), max_digits=10, decimal_places=2)
+    labour_amount = models.DecimalField(_("labour (CNY)"), max_digits=10, decimal_places=2)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("quoted by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    scope = ScopePaths(merchant="ticket__merchant", technician="ticket__assignments__technician__user")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(status="pending"), name="quote_one_pending_per_ticket"
+            ),
+            models.CheckConstraint(
+                name="quote_amounts_not_negative", condition=Q(parts_amount__gte=0, labour_amount__gte=0)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} · {self.total}"
+
+    @property
+    def total(self):
+        return self.parts_amount + self.labour_amount
+
+
+class Feedback(models.Model):
+    """The merchant's rating of a resolved ticket; one per ticket, ever."""
+
+    ticket = models.OneToOneField(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), blank=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("given by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    scope = ScopePaths(merchant="ticket__merchant")
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [models.CheckConstraint(name="feedback_rating_1_to_5", condition=Q(rating__gte=1, rating__lte=5))]
+
+    def __str__(self):
+        return f"{self.ticket_id} · {self.rating}"

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from tickets.services import tickets_close_resolved
+
+
+@shared_task(name="tickets.close_resolved", ignore_result=True)
+def close_resolved() -> int:
+    return tickets_close_resolved()
