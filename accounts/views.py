@@ -11,10 +11,10 @@ from notifications.services import notifications_mark_read
 
 # Where each role lands after signing in.
 ROLE_HOME = {
-    User.Role.MERCHANT: "devices:list",
-    User.Role.DISPATCHER: "accounts:staff_home",
-    User.Role.TECHNICIAN: "accounts:staff_home",
-    User.Role.MANAGER: "accounts:staff_home",
+    User.Role.MERCHANT: "tickets:list",
+    User.Role.DISPATCHER: "tickets:console",
+    User.Role.TECHNICIAN: "tickets:jobs",
+    User.Role.MANAGER: "sla:dashboard",
     User.Role.PARTNER: "accounts:partner_home",
     User.Role.ADMIN: "admin:index",
 }
@@ -25,6 +25,7 @@ def home_url_for(user) -> str:
     try:
         return reverse(name)
     except NoReverseMatch:
+        # A role whose pages are not installed lands on the generic staff page.
         return reverse("accounts:staff_home")
 
 

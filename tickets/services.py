@@ -147,6 +147,12 @@ def _record(
     return event
 
 
+def ticket_event_record(*, ticket: Ticket, kind: str, by=None, message: str = "", public: bool = True, data=None):
+    """Write a timeline entry for something that happened to the ticket outside a transition (an
+    escalation, say). Runs in the caller's transaction."""
+    return _record(ticket, kind, by=by, now=timezone.now(), message=message, public=public, data=data)
+
+
 def _move(
     ticket: Ticket,
     to_status: str,
@@ -932,6 +938,7 @@ __all__ = [
     "ticket_close",
     "ticket_comment_add",
     "ticket_feedback_give",
+    "ticket_event_record",
     "ticket_file",
     "ticket_pause",
     "ticket_resolve",

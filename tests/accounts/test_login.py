@@ -33,7 +33,7 @@ def test_a_wrong_password_says_so_and_keeps_the_username(client):
 @pytest.mark.parametrize(
     ("role", "landing"),
     [
-        ("merchant", "devices:list"),
+        ("merchant", "tickets:list"),
         ("partner", "accounts:partner_home"),
         ("admin", "admin:index"),
     ],
