@@ -12,7 +12,7 @@ def test_the_login_page_speaks_chinese_by_default(client, settings):
     assert response.status_code == 200
     page = response.content.decode()
     assert '<html lang="zh-hans">' in page
-    assert "登录" in page  # TRANSLATION-PENDING
+    assert "登录" in page
 
 
 def test_english_can_be_chosen(client):
