@@ -43,7 +43,7 @@ from tickets.models import (
     TicketPhoto,
     TicketSequence,
 )
-from tickets.validators import check_photo_count, inspect_photo, normalize_mainland_mobile
+from tickets.validators import inspect_photos, normalize_mainland_mobile
 from warranty.services import warranty_decide
 
 # Sent inside the transaction right after a timeline event is written, so receivers (the webhook
@@ -339,9 +339,7 @@ def _clean_filing(
         phone = contact_phone
     photo_meta = []
     try:
-        check_photo_count(len(photos))
-        for upload in photos:
-            photo_meta.append((upload, *inspect_photo(upload)))
+        photo_meta = inspect_photos(photos)
     except ValidationError as error:
         errors["photos"] = list(error.messages)
     if errors:
@@ -814,9 +812,7 @@ def ticket_comment_add(*, ticket: Ticket, by, body: str, internal: bool = False,
         errors["body"] = [_("Write a message or attach a photo.")]
     photo_meta = []
     try:
-        check_photo_count(len(photos))
-        for upload in photos:
-            photo_meta.append((upload, *inspect_photo(upload)))
+        photo_meta = inspect_photos(photos)
     except ValidationError as error:
         errors["photos"] = list(error.messages)
     if errors:

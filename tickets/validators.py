@@ -63,3 +63,9 @@ def check_photo_count(count: int) -> None:
     limit = settings.TICKET_PHOTO_MAX_COUNT
     if count > limit:
         raise ValidationError(_("Attach at most %(limit)d photos.") % {"limit": limit}, code="too_many_photos")
+
+
+def inspect_photos(uploads) -> list[tuple[object, str, str]]:
+    """Check a batch of uploaded photos; returns (upload, content type, extension) for each."""
+    check_photo_count(len(uploads))
+    return [(upload, *inspect_photo(upload)) for upload in uploads]
