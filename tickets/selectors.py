@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, DateTimeField, F, Prefetch, Q, When
+from django.db.models import Case, Count, DateTimeField, Exists, F, OuterRef, Prefetch, Q, When
 
 from accounts.scoping import is_staff_actor, visible_to
 from devices.models import Device, SparePart
@@ -43,7 +43,9 @@ def ticket_console(
 
     `assigned` is "yes" (a technician is on the job), "no" (nobody is), or blank.
     """
-    active = Q(assignments__released_at__isnull=True, assignments__completed_at__isnull=True)
+    on_the_job = Exists(
+        Assignment.objects.filter(ticket=OuterRef("pk"), released_at__isnull=True, completed_at__isnull=True)
+    )
     tickets = (
         visible_to(Ticket.objects.all(), actor)
         .select_related("merchant__region", "device__model", "device__region")
@@ -70,9 +72,9 @@ def ticket_console(
             Q(device__region__code=region) | Q(device__region__isnull=True, merchant__region__code=region)
         )
     if assigned == "yes":
-        tickets = tickets.filter(pk__in=Ticket.objects.filter(active).values("pk"))
+        tickets = tickets.filter(on_the_job)
     elif assigned == "no":
-        tickets = tickets.exclude(pk__in=Ticket.objects.filter(active).values("pk"))
+        tickets = tickets.exclude(on_the_job)
     if search:
         tickets = tickets.filter(
             Q(number__icontains=search)
