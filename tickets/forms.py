@@ -87,15 +87,19 @@ class VisitTimeField(forms.DateTimeField):
 class TicketFileForm(forms.Form):
     """Filing a request: by a merchant for itself, or by staff for a merchant (with the channel)."""
 
-    submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    device = forms.ModelChoiceField(
-        label=_("Terminal"), queryset=None, required=False, empty_label=_("— choose, or type the serial below —")
+    # A text field kept out of sight, not type=hidden: static/js/forms.js moves the token from the
+    # markup into the field's value, and browsers restore such a field when the user comes back
+    # through history, even when they fetch the page again. A back-and-resubmit then carries the
+    # first token and finds the ticket it made.
+    submission_key = forms.CharField(
+        max_length=64, widget=forms.TextInput(attrs={"hidden": True, "data-keep-on-back": ""})
     )
+    device = forms.ModelChoiceField(label=_("Terminal"), queryset=None, required=False, empty_label=_("— choose —"))
     serial = forms.CharField(
         label=_("Serial number"),
         max_length=64,
         required=False,
-        help_text=_("Printed on the label under the terminal (S/N)."),
+        help_text=_("Or type or scan it: printed on the label under the terminal (S/N)."),
         widget=forms.TextInput(
             attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false", "data-scan-target": ""}
         ),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Status
@@ -96,3 +97,13 @@ def star_line(rating):
 def ticket_milestones_by_key(ticket, now=None):
     """`{% ticket_milestones_by_key ticket as due %}` then `due.respond`, `due.onsite`, `due.resolve`."""
     return {row.key: row for row in milestones(ticket, now)}
+
+
+@register.filter
+def region_label(region):
+    """A region's name in the active language (regions carry a Chinese and an English name)."""
+    if region is None:
+        return ""
+    if (get_language() or "").startswith("en") and region.name_en:
+        return region.name_en
+    return region.name
