@@ -34,7 +34,7 @@ from tickets.forms import (
     add_domain_error,
     new_submission_key,
 )
-from tickets.models import Kind, Priority, Quote, Status, Ticket
+from tickets.models import Kind, Priority, Quote, Status, Ticket, TicketEvent
 
 PAGE_SIZE = 20
 
@@ -306,6 +306,10 @@ def _render_detail(request, ticket: Ticket, **bound):
     allowed = _allowed(ticket, user, pending_quote=pending_quote)
     parts = bound.pop("parts", None) or _parts_choices(ticket, allowed)
     events = list(selectors.ticket_timeline(actor=user, ticket=ticket))
+    waiting_for = ""
+    if ticket.status == Status.WAITING_MERCHANT and pending_quote is None:
+        paused = [e for e in events if e.kind == TicketEvent.Kind.PAUSED]
+        waiting_for = paused[-1].message if paused else ""
     context = {
         "ticket": ticket,
         "events": events,
@@ -314,6 +318,7 @@ def _render_detail(request, ticket: Ticket, **bound):
         "active_assignment": ticket.active_assignment,
         "quotes": quotes,
         "pending_quote": pending_quote,
+        "waiting_for": waiting_for,
         "report": getattr(ticket, "report", None) if ticket.status in (Status.RESOLVED, Status.CLOSED) else None,
         "feedback": getattr(ticket, "feedback", None),
         "allowed": allowed,

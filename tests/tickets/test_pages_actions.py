@@ -369,3 +369,12 @@ def test_a_technician_notes_stay_internal(client, merchant, dispatcher, ticket, 
     client.post(url("reply", ticket), {"reply-body": "Needs a new board.", "visibility": "internal"})
     client.force_login(merchant)
     assert "Needs a new board." not in client.get(url("detail", ticket)).content.decode()
+
+
+def test_the_merchant_reads_what_the_service_is_waiting_for(client, merchant, dispatcher, ticket):
+    services.ticket_pause(ticket=ticket, by=dispatcher, reason="Please send a photo of the error code.")
+    client.force_login(merchant)
+    page = client.get(url("detail", ticket)).content.decode()
+    assert 'data-testid="waiting"' in page
+    assert "Please send a photo of the error code." in page
+    assert "paused" in page

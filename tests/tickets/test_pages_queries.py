@@ -70,3 +70,38 @@ def test_the_ticket_page_costs_the_same_for_n_and_3n_events(
     with django_assert_num_queries(DISPATCHER_DETAIL_QUERIES):
         page = client.get(url).content.decode()
     assert page.count('data-kind="note"') == rounds
+
+
+# session, user, regions for the filter, count for the pager, the page of tickets, their
+# assignments, unread notifications
+CONSOLE_QUERIES = 7
+
+
+@pytest.mark.parametrize("count", [N, 3 * N])
+def test_the_console_costs_the_same_for_n_and_3n_tickets(
+    client, merchant, dispatcher, django_assert_num_queries, count
+):
+    technician = TechnicianFactory()
+    tickets = tickets_for(merchant, count)
+    for ticket in tickets[::2]:
+        services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
+    client.force_login(dispatcher)
+    with django_assert_num_queries(CONSOLE_QUERIES):
+        page = client.get(reverse("tickets:console")).content.decode()
+    assert all(t.number in page for t in tickets)
+
+
+# session, user, open jobs, recently completed jobs, unread notifications
+JOBS_QUERIES = 5
+
+
+@pytest.mark.parametrize("count", [N, 3 * N])
+def test_the_jobs_page_costs_the_same_for_n_and_3n_jobs(client, merchant, dispatcher, django_assert_num_queries, count):
+    technician = TechnicianFactory()
+    tickets = tickets_for(merchant, count)
+    for ticket in tickets:
+        services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
+    client.force_login(technician.user)
+    with django_assert_num_queries(JOBS_QUERIES):
+        page = client.get(reverse("tickets:jobs")).content.decode()
+    assert all(t.number in page for t in tickets)
