@@ -175,6 +175,10 @@ def _move(
             % {"from": Status(from_status).label, "to": Status(to_status).label}
         )
     fields = dict(fields or {})
+    if from_status == Status.WAITING_MERCHANT and fields.get("paused_at", ticket.paused_at) is not None:
+        # Only a resume or a cancellation leaves the pause, and both clear it; any other step would
+        # break the paused-iff-waiting constraint, so it is refused here in words.
+        raise TransitionNotAllowed(_("This ticket is waiting for the merchant; resume it first."))
     updated = Ticket.objects.filter(pk=ticket.pk, status=from_status).update(status=to_status, updated_at=now, **fields)
     if updated != 1:
         raise StateConflict()

@@ -1,19 +1,625 @@
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+"""The ticket pages. Views parse input, call `tickets.services` and show what came back; they never set
+a status themselves. Every ticket is read through `tickets.selectors`, so a ticket outside the
+caller's scope is a 404 whatever the URL says."""
 
-from tickets import selectors
-from tickets.models import Ticket
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Region, User
+from accounts.scoping import is_staff_actor, visible_to
+from accounts.selectors import merchant_list
+from devices.models import SparePart
+from possystem.errors import DomainError, InvalidInput, OutOfStock, StateConflict
+from tickets import selectors, services
+from tickets.forms import (
+    AssignForm,
+    FeedbackForm,
+    PartFormSet,
+    PauseForm,
+    QuoteForm,
+    ReasonForm,
+    ReplyForm,
+    ResolveForm,
+    TicketFileForm,
+    add_domain_error,
+    new_submission_key,
+)
+from tickets.models import Kind, Priority, Quote, Status, Ticket, TicketEvent
+
+PAGE_SIZE = 20
+
+
+def _ticket_or_404(request, number: str) -> Ticket:
+    try:
+        return selectors.ticket_get(actor=request.user, number=number)
+    except Ticket.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _to_detail(ticket: Ticket):
+    return redirect("tickets:detail", number=ticket.number)
+
+
+# --- lists -------------------------------------------------------------------------------------------
 
 
 @login_required
-def ticket_detail(request, number):
-    try:
-        ticket = selectors.ticket_get(actor=request.user, number=number)
-    except Ticket.DoesNotExist as error:
-        raise Http404 from error
+@require_GET
+def ticket_list(request):
+    """The merchant's tickets (any role sees the tickets in its scope), as cards on phones."""
+    search = request.GET.get("q", "").strip()[:64]
+    status = request.GET.get("status", "")
+    if status not in (selectors.OPEN, *Status.values):
+        status = ""
+    page = Paginator(selectors.ticket_list(actor=request.user, status=status, search=search), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
-        "tickets/ticket_detail.html",
-        {"ticket": ticket, "events": selectors.ticket_timeline(actor=request.user, ticket=ticket)},
+        "tickets/ticket_list.html",
+        {"page": page, "search": search, "status": status, "statuses": Status.choices, "now": timezone.now()},
     )
+
+
+@login_required
+@require_GET
+def ticket_console(request):
+    """The dispatcher's queue of new and open tickets with their deadlines."""
+    if not is_staff_actor(request.user):
+        messages.error(request, _("The console is for service staff."))
+        return redirect("home")
+    filters = {
+        "status": request.GET.get("status", selectors.OPEN),
+        "priority": request.GET.get("priority", ""),
+        "kind": request.GET.get("kind", ""),
+        "region": request.GET.get("region", ""),
+        "assigned": request.GET.get("assigned", ""),
+        "search": request.GET.get("q", "").strip()[:64],
+    }
+    if filters["status"] not in ("", selectors.OPEN, *Status.values):
+        filters["status"] = selectors.OPEN
+    if filters["priority"] not in Priority.values:
+        filters["priority"] = ""
+    if filters["kind"] not in Kind.values:
+        filters["kind"] = ""
+    if filters["assigned"] not in ("yes", "no"):
+        filters["assigned"] = ""
+    regions = list(Region.objects.order_by("code"))
+    if filters["region"] not in {r.code for r in regions}:
+        filters["region"] = ""
+    page = Paginator(selectors.ticket_console(actor=request.user, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "tickets/console.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": Status.choices,
+            "priorities": Priority.choices,
+            "kinds": Kind.choices,
+            "regions": regions,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def technician_jobs(request):
+    """A technician's own jobs: open ones by expected visit, then the last few completed."""
+    if request.user.role != User.Role.TECHNICIAN:
+        messages.error(request, _("This page lists a technician's own jobs."))
+        return redirect("home")
+    return render(
+        request,
+        "tickets/jobs.html",
+        {
+            "jobs": list(selectors.job_list(actor=request.user)),
+            "done": list(selectors.job_list(actor=request.user, open_jobs=False, limit=10)),
+            "now": timezone.now(),
+        },
+    )
+
+
+# --- filing ------------------------------------------------------------------------------------------
+
+
+@login_required
+def ticket_new(request):
+    """File a request: a merchant for itself; staff pick the merchant first, then file on its behalf."""
+    user = request.user
+    staff = is_staff_actor(user)
+    if not staff and user.role != User.Role.MERCHANT:
+        messages.error(request, _("Only merchants and service staff can file requests here."))
+        return redirect("home")
+    if staff:
+        merchant = _chosen_merchant(request)
+        if merchant is None:
+            return _merchant_picker(request)
+    else:
+        merchant = user.merchant
+    devices = selectors.filing_devices(actor=user, merchant=merchant)
+
+    if request.method == "POST":
+        key = request.POST.get("submission_key", "")[:64]
+        earlier = _filed_with_key(user, merchant, key)
+        if earlier is not None:
+            # A double tap, or back-and-resubmit: the first submission already made the ticket.
+            messages.info(request, _("This request was already filed as %(number)s.") % {"number": earlier.number})
+            return _to_detail(earlier)
+        form = TicketFileForm(request.POST, request.FILES, devices=devices, staff=staff)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                filed = services.ticket_file(
+                    merchant=merchant,
+                    device=data["device"],
+                    kind=data["kind"],
+                    fault_category=data["fault_category"],
+                    description=data["description"],
+                    contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"],
+                    preferred_visit_at=data["preferred_visit_at"],
+                    priority=data.get("priority") or Priority.NORMAL,
+                    channel=data.get("channel") or "web",
+                    by=user,
+                    photos=data["photos"],
+                    submission_key=data["submission_key"],
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                if filed.created:
+                    messages.success(request, _("Your request %(number)s is filed.") % {"number": filed.ticket.number})
+                else:
+                    messages.info(
+                        request, _("This request was already filed as %(number)s.") % {"number": filed.ticket.number}
+                    )
+                return _to_detail(filed.ticket)
+    else:
+        initial = {
+            "submission_key": new_submission_key(),
+            "contact_name": merchant.contact_name or (user.get_full_name() if not staff else ""),
+            "contact_phone": merchant.contact_phone or (user.phone if not staff else ""),
+        }
+        preselected = request.GET.get("device", "")
+        if preselected:
+            initial["device"] = devices.filter(serial_number=preselected).values_list("pk", flat=True).first()
+        form = TicketFileForm(initial=initial, devices=devices, staff=staff)
+    return render(
+        request,
+        "tickets/ticket_new.html",
+        {"form": form, "merchant": merchant, "staff": staff, "photos_lost": bool(request.FILES) and form.errors},
+    )
+
+
+def _chosen_merchant(request):
+    merchant_id = request.POST.get("merchant") or request.GET.get("merchant")
+    if not (merchant_id or "").isdigit():
+        return None
+    return merchant_list(actor=request.user).filter(pk=int(merchant_id)).first()
+
+
+def _merchant_picker(request):
+    search = request.GET.get("q", "").strip()[:64]
+    merchants = merchant_list(actor=request.user).order_by("name", "pk")
+    if search:
+        merchants = merchants.filter(
+            Q(name__icontains=search)
+            | Q(code__icontains=search)
+            | Q(contact_phone__icontains=search)
+            | Q(devices__serial_number__iexact=search)
+        ).distinct()
+    page = Paginator(merchants, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tickets/merchant_picker.html", {"page": page, "search": search})
+
+
+def _filed_with_key(user, merchant, key: str) -> Ticket | None:
+    if not key:
+        return None
+    return visible_to(Ticket.objects.all(), user).filter(merchant=merchant, submission_key=key).first()
+
+
+# --- the ticket page ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """Which actions the page offers. Only a guide for the buttons: the services decide."""
+
+    reply: bool
+    note: bool
+    cancel: bool
+    acknowledge: bool
+    assign: bool
+    accept: bool
+    check_in: bool
+    quote: bool
+    resolve: bool
+    pause: bool
+    resume: bool
+    close: bool
+    decide_quote: bool
+    rate: bool
+
+    @property
+    def staff_side(self) -> bool:
+        return any((self.acknowledge, self.assign, self.check_in, self.quote, self.resolve, self.pause, self.resume))
+
+
+def _allowed(ticket: Ticket, user, *, pending_quote: Quote | None) -> Allowed:
+    staff = is_staff_actor(user)
+    active = ticket.active_assignment
+    mine = active is not None and active.technician.user_id == user.pk
+    merchant_side = user.role == User.Role.MERCHANT and user.merchant_id == ticket.merchant_id
+    status = ticket.status
+    before_pause = ticket.paused_from_status if status == Status.WAITING_MERCHANT else status
+    talking = status not in (Status.CLOSED, Status.CANCELLED)
+    working = status in (Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE)
+    return Allowed(
+        reply=talking and (staff or mine or merchant_side),
+        note=talking and (staff or mine),
+        cancel=ticket.is_open and (staff or (merchant_side and before_pause in services.MERCHANT_CANCELLABLE)),
+        acknowledge=staff and status == Status.NEW,
+        assign=staff and working,
+        accept=mine and active.accepted_at is None,
+        check_in=(staff or mine) and status == Status.DISPATCHED,
+        quote=(staff or mine)
+        and not ticket.warranty_covered
+        and pending_quote is None
+        and status in (Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE, Status.WAITING_MERCHANT),
+        resolve=(staff and status in (Status.ACKNOWLEDGED, Status.ON_SITE)) or (mine and status == Status.ON_SITE),
+        pause=(staff or mine) and working,
+        resume=(staff or mine) and status == Status.WAITING_MERCHANT,
+        close=staff and status == Status.RESOLVED,
+        decide_quote=merchant_side and pending_quote is not None,
+        rate=merchant_side and status in (Status.RESOLVED, Status.CLOSED) and not _has_feedback(ticket),
+    )
+
+
+def _has_feedback(ticket: Ticket) -> bool:
+    # A missing reverse one-to-one raises an AttributeError subclass, which getattr turns into None.
+    return getattr(ticket, "feedback", None) is not None
+
+
+def _parts_choices(ticket: Ticket, allowed: Allowed) -> list[SparePart]:
+    return selectors.spare_parts_for(ticket=ticket) if allowed.resolve else []
+
+
+def _render_detail(request, ticket: Ticket, **bound):
+    """The ticket page; `bound` holds a submitted form to show again with its errors."""
+    user = request.user
+    quotes = list(ticket.quotes.all())
+    pending_quote = next((q for q in quotes if q.status == Quote.Status.PENDING), None)
+    allowed = _allowed(ticket, user, pending_quote=pending_quote)
+    parts = bound.pop("parts", None) or _parts_choices(ticket, allowed)
+    events = list(selectors.ticket_timeline(actor=user, ticket=ticket))
+    waiting_for = ""
+    if ticket.status == Status.WAITING_MERCHANT and pending_quote is None:
+        paused = [e for e in events if e.kind == TicketEvent.Kind.PAUSED]
+        waiting_for = paused[-1].message if paused else ""
+    context = {
+        "ticket": ticket,
+        "events": events,
+        "filing_photos": list(selectors.ticket_photos(actor=user, ticket=ticket).filter(comment__isnull=True)),
+        "assignments": list(ticket.assignments.all()),
+        "active_assignment": ticket.active_assignment,
+        "quotes": quotes,
+        "pending_quote": pending_quote,
+        "waiting_for": waiting_for,
+        "report": getattr(ticket, "report", None) if ticket.status in (Status.RESOLVED, Status.CLOSED) else None,
+        "feedback": getattr(ticket, "feedback", None),
+        "allowed": allowed,
+        "sees_internal": selectors.sees_internal(actor=user, ticket=ticket),
+        "candidates": selectors.assignment_candidates(actor=user, ticket=ticket) if allowed.assign else [],
+        "now": timezone.now(),
+        "reply_form": ReplyForm(prefix="reply"),
+        "cancel_form": ReasonForm(prefix="cancel"),
+        "pause_form": PauseForm(prefix="pause"),
+        "feedback_form": FeedbackForm(prefix="feedback"),
+        "assign_form": AssignForm(prefix="assign"),
+        "quote_form": QuoteForm(prefix="quote"),
+        "resolve_form": ResolveForm(prefix="resolve"),
+        "parts_formset": PartFormSet(prefix="parts", form_kwargs={"parts": parts}),
+    }
+    context.update(bound)
+    return render(request, "tickets/ticket_detail.html", context)
+
+
+@login_required
+@require_GET
+def ticket_detail(request, number):
+    return _render_detail(request, _ticket_or_404(request, number))
+
+
+def _act(request, number: str, run, done: str):
+    """A one-button action: run it, say what happened, go back to the ticket."""
+    ticket = _ticket_or_404(request, number)
+    try:
+        run(ticket)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, done)
+    return _to_detail(ticket)
+
+
+def _act_with_form(request, number: str, name: str, form, run, done: str, **extra):
+    """An action with input: a form error or a refused input shows the page again with the input kept;
+    any other refusal is a message on the ticket page."""
+    ticket = _ticket_or_404(request, number)
+    forms_ok = form.is_valid() and all(f.is_valid() for f in extra.values() if hasattr(f, "is_valid"))
+    if forms_ok:
+        try:
+            run(ticket, form.cleaned_data)
+        except (InvalidInput, OutOfStock) as error:
+            add_domain_error(form, error)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return _to_detail(ticket)
+        else:
+            messages.success(request, done)
+            return _to_detail(ticket)
+    # Read the ticket again: a refused service may have changed the copy in hand before rolling back.
+    return _render_detail(request, _ticket_or_404(request, number), **{name: form}, **extra)
+
+
+@login_required
+@require_POST
+def ticket_reply(request, number):
+    internal = request.POST.get("visibility") == "internal"
+    return _act_with_form(
+        request,
+        number,
+        "reply_form",
+        ReplyForm(request.POST, request.FILES, prefix="reply"),
+        lambda ticket, data: services.ticket_comment_add(
+            ticket=ticket, by=request.user, body=data["body"], internal=internal, photos=data["photos"]
+        ),
+        _("Internal note saved.") if internal else _("Reply sent."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_cancel(request, number):
+    return _act_with_form(
+        request,
+        number,
+        "cancel_form",
+        ReasonForm(request.POST, prefix="cancel"),
+        lambda ticket, data: services.ticket_cancel(ticket=ticket, by=request.user, reason=data["reason"]),
+        _("The request is cancelled."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_feedback(request, number):
+    return _act_with_form(
+        request,
+        number,
+        "feedback_form",
+        FeedbackForm(request.POST, prefix="feedback"),
+        lambda ticket, data: services.ticket_feedback_give(
+            ticket=ticket, by=request.user, rating=data["rating"], comment=data["comment"]
+        ),
+        _("Thank you for rating our service."),
+    )
+
+
+@login_required
+@require_POST
+def quote_decide(request, number, quote_id):
+    approve = request.POST.get("decision") == "approve"
+
+    def run(ticket):
+        quote = next((q for q in ticket.quotes.all() if q.pk == quote_id), None)
+        if quote is None:
+            raise Http404
+        services.quote_decide(quote=quote, by=request.user, approve=approve)
+
+    return _act(
+        request,
+        number,
+        run,
+        _("Quote approved; the repair goes ahead.") if approve else _("Quote declined."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_acknowledge(request, number):
+    return _act(
+        request,
+        number,
+        lambda ticket: services.ticket_acknowledge(
+            ticket=ticket, by=request.user, message=request.POST.get("message", "")[:500]
+        ),
+        _("Ticket acknowledged."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_assign(request, number):
+    def run(ticket, data):
+        services.ticket_assign(
+            ticket=ticket,
+            technician=data["technician"],
+            by=request.user,
+            scheduled_at=data["scheduled_at"],
+            message=data["message"],
+        )
+
+    return _act_with_form(
+        request,
+        number,
+        "assign_form",
+        AssignForm(request.POST, prefix="assign"),
+        run,
+        _("Technician assigned."),
+    )
+
+
+@login_required
+@require_POST
+def assignment_accept(request, number):
+    def run(ticket):
+        assignment = ticket.active_assignment
+        if assignment is None:
+            raise StateConflict(_("This job is no longer assigned."))
+        services.assignment_accept(assignment=assignment, by=request.user)
+
+    return _act(request, number, run, _("Job accepted."))
+
+
+@login_required
+@require_POST
+def ticket_check_in(request, number):
+    return _act(
+        request,
+        number,
+        lambda ticket: services.ticket_check_in(ticket=ticket, by=request.user),
+        _("Checked in on site."),
+    )
+
+
+@login_required
+@require_POST
+def quote_send(request, number):
+    return _act_with_form(
+        request,
+        number,
+        "quote_form",
+        QuoteForm(request.POST, prefix="quote"),
+        lambda ticket, data: services.quote_send(
+            ticket=ticket,
+            by=request.user,
+            parts_amount=data["parts_amount"],
+            labour_amount=data["labour_amount"],
+            note=data["note"],
+        ),
+        _("Quote sent to the merchant; the ticket waits for the answer."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_resolve(request, number):
+    ticket = _ticket_or_404(request, number)
+    parts = selectors.spare_parts_for(ticket=ticket)
+    by_pk = {str(p.pk): p for p in parts}
+    formset = PartFormSet(request.POST, prefix="parts", form_kwargs={"parts": parts})
+
+    def run(ticket, data):
+        used = [
+            (by_pk[row["part"]], row["quantity"])
+            for row in formset.cleaned_data
+            if row.get("part") and row["part"] in by_pk
+        ]
+        services.ticket_resolve(
+            ticket=ticket,
+            by=request.user,
+            outcome=data["outcome"],
+            work_done=data["work_done"],
+            parts=used,
+            labour_charge=data["labour_charge"] or Decimal("0"),
+            replacement_serial=data["replacement_serial"],
+        )
+
+    return _act_with_form(
+        request,
+        number,
+        "resolve_form",
+        ResolveForm(request.POST, prefix="resolve"),
+        run,
+        _("Ticket resolved; the merchant is asked to rate the service."),
+        parts_formset=formset,
+        parts=parts,
+    )
+
+
+@login_required
+@require_POST
+def ticket_pause(request, number):
+    return _act_with_form(
+        request,
+        number,
+        "pause_form",
+        PauseForm(request.POST, prefix="pause"),
+        lambda ticket, data: services.ticket_pause(ticket=ticket, by=request.user, reason=data["reason"]),
+        _("Waiting for the merchant; the SLA clocks are paused."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_resume(request, number):
+    return _act(
+        request,
+        number,
+        lambda ticket: services.ticket_resume(ticket=ticket, by=request.user),
+        _("Resumed; the SLA clocks run again."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_close(request, number):
+    return _act(
+        request,
+        number,
+        lambda ticket: services.ticket_close(ticket=ticket, by=request.user),
+        _("Ticket closed."),
+    )
+
+
+# --- receipt and photos --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def ticket_receipt(request, number):
+    """The printable service receipt (维修凭证) of a resolved ticket."""
+    ticket = _ticket_or_404(request, number)
+    report = getattr(ticket, "report", None) if ticket.status in (Status.RESOLVED, Status.CLOSED) else None
+    if report is None:
+        messages.info(request, _("The service receipt is ready once the ticket is resolved."))
+        return _to_detail(ticket)
+    return render(
+        request,
+        "tickets/receipt.html",
+        {"ticket": ticket, "report": report},
+    )
+
+
+@login_required
+@require_GET
+def ticket_photo(request, number, photo_id):
+    """A ticket photo, only to those who may see it; uploads are never served from a public URL."""
+    ticket = _ticket_or_404(request, number)
+    photo = selectors.ticket_photos(actor=request.user, ticket=ticket).filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Content-Disposition"] = f'inline; filename="{ticket.number}-{photo.pk}.{photo.extension}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

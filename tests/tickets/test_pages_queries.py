@@ -1,0 +1,107 @@
+"""The merchant's list and the ticket page cost a fixed number of queries, however much data there is."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import TechnicianFactory, device_in_warranty, file_ticket
+from tests.tickets.pages import png
+from tickets import services
+
+pytestmark = pytest.mark.django_db
+
+N = 3
+
+
+@pytest.fixture(autouse=True)
+def _sla(sla_policy):
+    return sla_policy
+
+
+def tickets_for(merchant, count):
+    device = device_in_warranty(merchant.merchant)
+    return [file_ticket(merchant, device) for _ in range(count)]
+
+
+# session, user, unread notifications, count for the pager, the page of tickets
+LIST_QUERIES = 5
+
+
+@pytest.mark.parametrize("count", [N, 3 * N])
+def test_the_merchant_list_costs_the_same_for_n_and_3n_tickets(client, merchant, django_assert_num_queries, count):
+    tickets = tickets_for(merchant, count)
+    client.force_login(merchant)
+    with django_assert_num_queries(LIST_QUERIES):
+        page = client.get(reverse("tickets:list")).content.decode()
+    assert all(t.number in page for t in tickets)
+
+
+def busy_ticket(merchant, dispatcher, technician, rounds):
+    """A dispatched ticket with `rounds` exchanges: replies with photos both ways and internal notes."""
+    ticket = file_ticket(merchant, device_in_warranty(merchant.merchant), photos=[png()])
+    services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
+    for n in range(rounds):
+        services.ticket_comment_add(ticket=ticket, by=merchant, body=f"Still broken ({n}).", photos=[png()])
+        services.ticket_comment_add(ticket=ticket, by=dispatcher, body=f"On it ({n}).")
+        services.ticket_comment_add(ticket=ticket, by=dispatcher, body=f"Note {n}.", internal=True, photos=[png()])
+    return ticket
+
+
+# session, user, the ticket with its one-to-ones, assignments, quotes, events, the photos on their
+# comments, the photos filed with the ticket, unread notifications
+MERCHANT_DETAIL_QUERIES = 9
+# the same, plus the technicians offered for re-assignment with their regions and trained models
+DISPATCHER_DETAIL_QUERIES = MERCHANT_DETAIL_QUERIES + 3
+
+
+@pytest.mark.parametrize("rounds", [N, 3 * N])
+def test_the_ticket_page_costs_the_same_for_n_and_3n_events(
+    client, merchant, dispatcher, django_assert_num_queries, rounds
+):
+    technician = TechnicianFactory()
+    ticket = busy_ticket(merchant, dispatcher, technician, rounds)
+    url = reverse("tickets:detail", args=[ticket.number])
+
+    client.force_login(merchant)
+    with django_assert_num_queries(MERCHANT_DETAIL_QUERIES):
+        page = client.get(url).content.decode()
+    assert page.count('data-kind="comment"') == 2 * rounds
+
+    client.force_login(dispatcher)
+    with django_assert_num_queries(DISPATCHER_DETAIL_QUERIES):
+        page = client.get(url).content.decode()
+    assert page.count('data-kind="note"') == rounds
+
+
+# session, user, regions for the filter, count for the pager, the page of tickets, their
+# assignments, unread notifications
+CONSOLE_QUERIES = 7
+
+
+@pytest.mark.parametrize("count", [N, 3 * N])
+def test_the_console_costs_the_same_for_n_and_3n_tickets(
+    client, merchant, dispatcher, django_assert_num_queries, count
+):
+    technician = TechnicianFactory()
+    tickets = tickets_for(merchant, count)
+    for ticket in tickets[::2]:
+        services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
+    client.force_login(dispatcher)
+    with django_assert_num_queries(CONSOLE_QUERIES):
+        page = client.get(reverse("tickets:console")).content.decode()
+    assert all(t.number in page for t in tickets)
+
+
+# session, user, open jobs, recently completed jobs, unread notifications
+JOBS_QUERIES = 5
+
+
+@pytest.mark.parametrize("count", [N, 3 * N])
+def test_the_jobs_page_costs_the_same_for_n_and_3n_jobs(client, merchant, dispatcher, django_assert_num_queries, count):
+    technician = TechnicianFactory()
+    tickets = tickets_for(merchant, count)
+    for ticket in tickets:
+        services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
+    client.force_login(technician.user)
+    with django_assert_num_queries(JOBS_QUERIES):
+        page = client.get(reverse("tickets:jobs")).content.decode()
+    assert all(t.number in page for t in tickets)
