@@ -6,7 +6,8 @@ attribute; a model without one cannot be scoped and `visible_to` refuses it rath
 
 An actor is a signed-in `accounts.User` or a `PartnerPrincipal` (a partner calling with an API key).
 Merchants see their own merchant's rows, partners the rows of the merchants they brought,
-technicians the rows of the jobs assigned to them, dispatchers, managers and admins everything.
+technicians the rows of the jobs assigned to them (a job taken off them is no longer theirs),
+dispatchers, managers and admins everything.
 """
 
 from dataclasses import dataclass
@@ -19,11 +20,16 @@ STAFF_ROLE_NAMES = frozenset({"dispatcher", "manager", "admin"})
 
 @dataclass(frozen=True)
 class ScopePaths:
-    """ORM lookups from a model to its owners; `None` means that role sees none of its rows."""
+    """ORM lookups from a model to its owners; `None` means that role sees none of its rows.
+
+    `assignments` is the lookup to the `technicians.Assignment` rows through which a technician
+    reaches a row; `technician` a direct lookup to the technician's user (for their own records).
+    """
 
     merchant: str | None = None
     partner: str | None = None
     technician: str | None = None
+    assignments: str | None = None
 
     @property
     def partner_path(self) -> str | None:
@@ -82,12 +88,18 @@ def visible_to(queryset: QuerySet, actor) -> QuerySet:
     elif actor.role == "partner":
         path, value = paths.partner_path, actor.partner_id
     elif actor.role == "technician":
-        # A technician reaches rows through assignments, a to-many path: filter by a subquery so a
-        # row with two assignments is not listed twice.
-        if paths.technician is None:
-            return queryset.none()
-        owned = queryset.model._default_manager.filter(**{paths.technician: actor.pk}).values("pk")
-        return queryset.filter(pk__in=owned)
+        if paths.assignments is not None:
+            # A to-many path: one filter() call so both conditions hold for the same assignment (not
+            # one released and another of someone else's), and a subquery so a row reached through two
+            # assignments is listed once.
+            owned = queryset.model._default_manager.filter(
+                **{
+                    f"{paths.assignments}__technician__user": actor.pk,
+                    f"{paths.assignments}__released_at__isnull": True,
+                }
+            ).values("pk")
+            return queryset.filter(pk__in=owned)
+        path, value = paths.technician, actor.pk
     else:
         return queryset.none()
     if path is None or value is None:

@@ -77,7 +77,7 @@ class Device(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    scope = ScopePaths(merchant="merchant", technician="tickets__assignments__technician__user")
+    scope = ScopePaths(merchant="merchant", assignments="tickets__assignments")
 
     class Meta:
         ordering = ["serial_number"]

@@ -289,6 +289,17 @@ DEMO_TICKETS = [
 ]  # fmt: skip
 
 
+# The spare part a fault usually needs, by SKU prefix.
+PART_FOR_FAULT = {"printer": "PRN", "battery": "BAT", "screen": "SCR", "card_reader": "ICC", "keypad": "KPD"}
+
+
+def _part_for(device, fault):
+    prefix = PART_FOR_FAULT.get(fault)
+    if device is None or prefix is None:
+        return None
+    return SparePart.objects.filter(compatible_models=device.model, sku__startswith=prefix, stock__gt=0).first()
+
+
 def seed_demo_tickets(*, users: dict[str, User]) -> int:
     """Tickets in every status for `merchant` and `merchant2`; returns how many were created."""
     from tickets import services as tickets
@@ -339,7 +350,7 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
                     note="更换触摸屏总成。",
                 )  # fmt: skip
             elif step == "resolve":
-                part = SparePart.objects.filter(compatible_models=device.model, stock__gt=0).first() if device else None
+                part = _part_for(device, fault)
                 tickets.ticket_resolve(
                     ticket=ticket, by=technician.user, outcome="repaired" if part else "advice",
                     work_done="更换故障部件并完成交易测试。", parts=[(part, 1)] if part else [],

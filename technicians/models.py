@@ -138,7 +138,7 @@ class RepairReport(models.Model):
     replacement_serial = models.CharField(_("replacement serial number"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    scope = ScopePaths(merchant="ticket__merchant", technician="ticket__assignments__technician__user")
+    scope = ScopePaths(merchant="ticket__merchant", assignments="ticket__assignments")
 
     class Meta:
         verbose_name = _("repair report")

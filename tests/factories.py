@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -133,7 +134,7 @@ class SparePartFactory(factory.django.DjangoModelFactory):
     sku = factory.Sequence(lambda n: f"PART-{n}")
     name = factory.Sequence(lambda n: f"Printer module {n}")
     stock = 10
-    unit_cost = "120.00"
+    unit_cost = Decimal("120.00")
 
 
 class TechnicianFactory(factory.django.DjangoModelFactory):

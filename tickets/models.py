@@ -111,7 +111,7 @@ class Ticket(models.Model):
     # A form's one-time token: a double tap or a back-and-resubmit finds the ticket it already made.
     submission_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
-    scope = ScopePaths(merchant="merchant", technician="assignments__technician__user")
+    scope = ScopePaths(merchant="merchant", assignments="assignments")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -199,7 +199,7 @@ class TicketComment(models.Model):
     internal = models.BooleanField(_("internal note"), default=False)
     created_at = models.DateTimeField(_("created at"))
 
-    scope = ScopePaths(merchant="ticket__merchant", technician="ticket__assignments__technician__user")
+    scope = ScopePaths(merchant="ticket__merchant", assignments="ticket__assignments")
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -236,7 +236,7 @@ class TicketPhoto(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
 
-    scope = ScopePaths(merchant="ticket__merchant", technician="ticket__assignments__technician__user")
+    scope = ScopePaths(merchant="ticket__merchant", assignments="ticket__assignments")
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -286,7 +286,7 @@ class TicketEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("at"))
 
-    scope = ScopePaths(merchant="ticket__merchant", technician="ticket__assignments__technician__user")
+    scope = ScopePaths(merchant="ticket__merchant", assignments="ticket__assignments")
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -317,7 +317,7 @@ class Quote(models.Model):
     created_at = models.DateTimeField(_("created at"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
-    scope = ScopePaths(merchant="ticket__merchant", technician="ticket__assignments__technician__user")
+    scope = ScopePaths(merchant="ticket__merchant", assignments="ticket__assignments")
 
     class Meta:
         ordering = ["created_at", "pk"]

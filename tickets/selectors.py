@@ -119,7 +119,9 @@ def sees_internal(*, actor, ticket: Ticket) -> bool:
     """Staff and the technicians on the job read internal notes; merchants and partners never do."""
     if is_staff_actor(actor):
         return True
-    return actor.role == "technician" and any(a.technician.user_id == actor.pk for a in ticket.assignments.all())
+    return actor.role == "technician" and any(
+        a.technician.user_id == actor.pk and a.released_at is None for a in ticket.assignments.all()
+    )
 
 
 def ticket_timeline(*, actor, ticket: Ticket):

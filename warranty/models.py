@@ -53,7 +53,7 @@ class Warranty(models.Model):
     ends_on = models.DateField(_("ends on"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    scope = ScopePaths(merchant="device__merchant", technician="device__tickets__assignments__technician__user")
+    scope = ScopePaths(merchant="device__merchant", assignments="device__tickets__assignments")
 
     class Meta:
         ordering = ["device", "starts_on", "pk"]

@@ -60,6 +60,18 @@ def test_a_technician_sees_only_the_jobs_assigned_to_them(world, technician, dis
     assert list(visible_to(Device.objects.all(), technician.user)) == [world["device"]]
 
 
+def test_a_technician_taken_off_a_job_no_longer_sees_it(world, technician, dispatcher):
+    from tests.factories import TechnicianFactory
+    from tickets.selectors import sees_internal
+    from tickets.services import ticket_assign
+
+    ticket_assign(ticket=world["ticket"], technician=technician, by=dispatcher)
+    ticket_assign(ticket=world["ticket"], technician=TechnicianFactory(), by=dispatcher)
+    assert not visible_to(Ticket.objects.all(), technician.user).exists()
+    assert not visible_to(Device.objects.all(), technician.user).exists()
+    assert not sees_internal(actor=technician.user, ticket=world["ticket"])
+
+
 def test_nobody_signed_out_or_disabled_sees_anything(world, merchant):
     from django.contrib.auth.models import AnonymousUser
 
