@@ -38,6 +38,10 @@ class IdempotencyKeyReused(exceptions.APIException):
     )
 
 
+class InvalidHeader(exceptions.ValidationError):
+    status_override = status.HTTP_400_BAD_REQUEST
+
+
 class _Discard(Exception):
     """Leaves the transaction, rolling back the request's work and its key, keeping the response."""
 
@@ -66,9 +70,7 @@ def run(request, respond: Callable[[], HttpResponse]) -> HttpResponse:
     if key is None:
         return respond()
     if not _valid_key(key):
-        raise exceptions.ValidationError(
-            {HEADER: [_("Use 1 to 255 visible ASCII characters, e.g. a UUID.")]}, code="invalid"
-        )
+        raise InvalidHeader({HEADER: [_("Use 1 to 255 visible ASCII characters, e.g. a UUID.")]})
     owner, print_ = owner_of(request), fingerprint(request)
     now = timezone.now()
     try:

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:possystem:problem:"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def _title(status_code: int) -> str:
@@ -91,14 +92,17 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, exceptions.ValidationError):
+        # A well-formed body with fields at fault is 422; bad query parameters or headers are 400.
+        status_code = 422 if request is not None and request.method in BODY_METHODS else 400
+        status_code = getattr(exc, "status_override", None) or status_code
         body = problem(
-            status_code=exc.status_code,
+            status_code=status_code,
             code="invalid",
             detail=_("Some fields are missing or invalid; see errors."),
             errors=flatten_errors(exc.detail),
             instance=instance,
         )
-        return Response(body, status=exc.status_code, content_type=PROBLEM_CONTENT_TYPE)
+        return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, exceptions.APIException):
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header

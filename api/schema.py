@@ -44,7 +44,7 @@ PROBLEM_SCHEMA = {
 }
 
 DESCRIPTIONS = {
-    "400": "Malformed request or invalid fields",
+    "400": "Malformed JSON, or invalid query parameters or headers",
     "401": "No valid API key or session",
     "403": "Not allowed for this caller",
     "404": "Not found, or not visible to this caller",
@@ -52,7 +52,7 @@ DESCRIPTIONS = {
     "406": "Not acceptable",
     "409": "Conflicts with the current state (e.g. the ticket moved on, or a retry is still running)",
     "415": "Unsupported media type",
-    "422": "Well-formed but refused by the rules (field errors), or an Idempotency-Key reused with another body",
+    "422": "Fields at fault (see `errors`), or an Idempotency-Key reused with another body",
     "429": "Too many requests; retry after `Retry-After` seconds",
     "500": "Server error",
 }

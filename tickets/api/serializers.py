@@ -77,9 +77,10 @@ class TicketFileIn(serializers.Serializer):
     fault_category = serializers.ChoiceField(
         choices=FaultCategory.choices, required=False, allow_blank=True, default=""
     )
-    description = serializers.CharField(max_length=4000)
-    contact_name = serializers.CharField(max_length=64)
-    contact_phone = serializers.CharField(max_length=32)
+    # Blank values pass through to the filing service, which reports every field at fault at once.
+    description = serializers.CharField(max_length=4000, allow_blank=True)
+    contact_name = serializers.CharField(max_length=64, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=32, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
     preferred_visit_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
