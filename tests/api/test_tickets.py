@@ -202,9 +202,7 @@ def test_staff_actions_are_refused_to_partners_and_merchants(partner_api, mercha
     assert ticket.status == "new"
 
 
-def test_a_merchant_uses_the_api_with_its_session_and_sees_its_own_tickets_only(
-    merchant_api, ticket, other_merchant
-):
+def test_a_merchant_uses_the_api_with_its_session_and_sees_its_own_tickets_only(merchant_api, ticket, other_merchant):
     stranger = factories.file_ticket(other_merchant)
 
     listed = merchant_api.get("/api/v1/tickets/").json()["results"]
