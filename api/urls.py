@@ -1,9 +1,12 @@
 """/api/: the OpenAPI schema, its interactive docs, and version 1 of the partner API."""
 
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from api.converters import CodeConverter
 from api.problems import not_found
+
+register_converter(CodeConverter, "code")
 
 app_name = "api"
 

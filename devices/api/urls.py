@@ -4,6 +4,6 @@ from devices.api import views
 
 urlpatterns = [
     path("", views.DeviceListCreate.as_view(), name="device-list"),
-    path("<str:serial_number>/", views.DeviceDetail.as_view(), name="device-detail"),
-    path("<str:serial_number>/warranty/", views.DeviceWarranty.as_view(), name="device-warranty"),
+    path("<code:serial_number>/", views.DeviceDetail.as_view(), name="device-detail"),
+    path("<code:serial_number>/warranty/", views.DeviceWarranty.as_view(), name="device-warranty"),
 ]
