@@ -4,8 +4,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from accounts.models import User
 from api.models import PartnerAPIKey
 from sla.models import SLAPolicy
+from tests import factories
 from tests.api.conftest import key_client
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +57,34 @@ def test_seed_demo_prints_a_working_key_for_the_demo_partner_without_piling_keys
     listed = key_client(key).get("/api/v1/tickets/")
     assert listed.status_code == 200
     assert listed.json()["results"]
+
+
+@pytest.fixture
+def admin_site(client):
+    client.force_login(factories.UserFactory(role=User.Role.ADMIN, is_superuser=True, is_staff=True))
+    return client
+
+
+def test_an_admin_makes_a_key_in_the_admin_and_sees_it_once(admin_site, partner):
+    response = admin_site.post(
+        "/admin/api/partnerapikey/add/", {"name": "Production", "partner": partner.partner.pk}, follow=True
+    )
+
+    api_key = PartnerAPIKey.objects.get(name="Production")
+    message = next(str(m) for m in response.context["messages"])
+    key = message.split(": ")[1].split(". ")[0]
+    assert key.startswith(api_key.prefix + ".")
+    assert key_client(key).get("/api/v1/merchants/").status_code == 200
+    listing = admin_site.get("/admin/api/partnerapikey/")
+    assert key not in listing.content.decode()
+
+
+def test_an_admin_revokes_keys_from_the_list(admin_site, api_key):
+    api_key_record = PartnerAPIKey.objects.get()
+
+    admin_site.post(
+        "/admin/api/partnerapikey/", {"action": "revoke", "_selected_action": [api_key_record.pk]}, follow=True
+    )
+
+    assert PartnerAPIKey.objects.get().revoked
+    assert key_client(api_key).get("/api/v1/merchants/").status_code == 401

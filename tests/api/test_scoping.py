@@ -109,5 +109,15 @@ def test_it_cannot_file_register_or_create_in_the_other_partners_name(partner_ap
                              "merchant": theirs["merchant"].pk}, format="json"
     )  # fmt: skip
 
+    merchant = partner_api.post(
+        "/api/v1/merchants/", {"name": "Mine now", "code": "mine-now", "partner": theirs["merchant"].partner_id},
+        format="json",
+    )  # fmt: skip
+    webhook = partner_api.post(
+        "/api/v1/webhooks/", {"url": "https://a.example/hook", "events": ["ticket.created"]}, format="json"
+    )
+
     assert ticket.status_code == 422 and "merchant" in ticket.json()["errors"]
+    assert merchant.status_code == 403 and "partner" in merchant.json()["errors"]
+    assert WebhookSubscription.objects.get(pk=webhook.json()["id"]).partner != theirs["webhook"].partner
     assert device.status_code == 422 and "merchant" in device.json()["errors"]
