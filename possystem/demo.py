@@ -361,3 +361,15 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
             elif step == "cancel":
                 tickets.ticket_cancel(ticket=ticket, by=user, reason="已自行解决。")
     return created
+
+
+DEMO_API_KEY_NAME = "Demo key"
+
+
+def seed_demo_api_key(*, partner: Partner) -> str:
+    """A fresh API key for the demo partner, replacing the previous demo key (keys are stored hashed,
+    so the only way to print one is to make it; re-running never piles keys up)."""
+    from api.services import api_key_replace
+
+    _api_key, key = api_key_replace(partner=partner, name=DEMO_API_KEY_NAME)
+    return key

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "tickets",
     "sla",
     "notifications",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +206,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.close_resolved",
         "schedule": crontab(minute="*/10"),
     },
+    # Webhook retries are rows the scanner finds, never ETA tasks (webhooks.services).
+    "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 30.0},
+    "api-purge-idempotency-keys": {"task": "api.purge_idempotency_keys", "schedule": crontab(minute=17)},
 }
 
 # --- Mail -------------------------------------------------------------------------------------------
@@ -236,22 +241,73 @@ if SLA_BUSINESS_OPENS >= SLA_BUSINESS_CLOSES:
     raise ImproperlyConfigured("SLA_BUSINESS_HOURS must open before it closes")
 
 # --- REST API ---------------------------------------------------------------------------------------
+# Partners send `Authorization: Api-Key <key>` (api.authentication); browser users their session.
+# JSON in and out; errors as RFC 9457 problem details (api.problems); cursor pages (api.pagination).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPage",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
+# Requests per period ("600/min", "20000/hour"): per partner key (an admin may set a key's own
+# rate), per signed-in user, per anonymous address. Over the rate: 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "key": env.str("API_THROTTLE_KEY_RATE", default="600/min"),
+    "user": env.str("API_THROTTLE_USER_RATE", default="600/min"),
+    "anon": env.str("API_THROTTLE_ANON_RATE", default="60/min"),
+}
+# How long an Idempotency-Key's first answer is kept and replayed.
+API_IDEMPOTENCY_TTL = timedelta(hours=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "POS after-sales service API",
+    "DESCRIPTION": (
+        "Partner API v1: merchants, terminals, warranty, tickets, webhooks. Authenticate with "
+        "`Authorization: Api-Key <key>`. Errors are `application/problem+json` (RFC 9457). Lists use "
+        "cursor pagination (`next`/`previous`). Every POST accepts an `Idempotency-Key`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problems",
+    ],
+    # One name per choice set, so clients generate one type per set.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "TicketKindEnum": "tickets.models.Kind",
+        "TicketEventKindEnum": "tickets.models.TicketEvent.Kind",
+        "DeviceStatusEnum": "devices.models.Device.Status",
+        "DeviceModelKindEnum": "devices.models.DeviceModel.Kind",
+        "WebhookEventEnum": "webhooks.models.Event",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Webhooks -----------------------------------------------------------------------------------------
+# Seconds to connect and to wait for the answer; retries back off from BASE doubling up to MAX seconds
+# and stop RETRY_FOR after the event.
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+WEBHOOK_RETRY_FOR = timedelta(hours=env.int("WEBHOOK_RETRY_HOURS", default=24))
+# Production refuses plain http and addresses inside the network (loopback, private ranges).
+WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=PRODUCTION)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=not PRODUCTION)
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

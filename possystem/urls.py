@@ -11,6 +11,7 @@ urlpatterns = [
     path("devices/", include("devices.urls")),
     path("tickets/", include("tickets.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
 ]
 
 admin.site.site_header = "POS After-Sales Service"

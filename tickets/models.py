@@ -134,6 +134,8 @@ class Ticket(models.Model):
             models.Index(fields=["merchant", "-created_at"], name="ticket_merchant_created"),
             # Dispatcher console and API filters by status.
             models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
+            # Staff ticket lists, newest first, and the API's cursor pages over (created_at, id).
+            models.Index(fields=["-created_at", "-id"], name="ticket_created"),
             # Auto-close of resolved tickets (tickets.services.tickets_close_resolved).
             models.Index(fields=["resolved_at"], condition=Q(status="resolved"), name="ticket_resolved_open"),
         ]

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from possystem.demo import DEMO_PASSWORD, seed_demo, seed_demo_tickets
+from possystem.demo import DEMO_PASSWORD, seed_demo, seed_demo_api_key, seed_demo_tickets
 
 
 class Command(BaseCommand):
@@ -14,3 +14,7 @@ class Command(BaseCommand):
         for username, user in seeded["users"].items():
             organisation = user.merchant or user.partner or ""
             self.stdout.write(f"  {username:<11} {user.get_role_display():<12} {organisation}")
+        partner = seeded["users"]["partner"].partner
+        key = seed_demo_api_key(partner=partner)
+        self.stdout.write(f"API key of {partner.name} (replaces the previous demo key):")
+        self.stdout.write(f"  Authorization: Api-Key {key}")

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
+
+from api.models import PartnerAPIKey
+
+# The library's own key model is not used: every key here belongs to a partner.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
+
+
+@admin.register(PartnerAPIKey)
+class PartnerAPIKeyAdmin(APIKeyModelAdmin):
+    """Creating a key here shows it once, in the message after saving; revoking cannot be undone."""
+
+    list_display = ("prefix", "name", "partner", "created", "last_used_at", "expiry_date", "revoked")
+    list_filter = ("revoked", "partner")
+    list_select_related = ("partner",)
+    search_fields = ("name", "prefix", "partner__name")
+    autocomplete_fields = ("partner",)
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "last_used_at")
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked=False).update(revoked=True)
+        self.message_user(request, _("%(count)d keys revoked.") % {"count": count})

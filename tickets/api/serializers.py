@@ -1,0 +1,141 @@
+from django.utils import timezone
+from rest_framework import serializers
+
+from devices.models import FaultCategory
+from technicians.models import RepairReport
+from tickets.api.selectors import ticket_is_breached
+from tickets.models import Kind, Priority, Status, Ticket, TicketComment, TicketEvent
+
+
+class TicketWarrantyOut(serializers.Serializer):
+    covered = serializers.BooleanField(source="warranty_covered")
+    reason = serializers.CharField(source="warranty_reason_text")
+    reason_code = serializers.CharField(source="warranty_reason")
+
+
+class TicketSlaOut(serializers.Serializer):
+    respond_by = serializers.DateTimeField(allow_null=True)
+    onsite_by = serializers.DateTimeField(allow_null=True)
+    resolve_by = serializers.DateTimeField(allow_null=True)
+    responded_at = serializers.DateTimeField(allow_null=True)
+    onsite_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    breached = serializers.SerializerMethodField()
+
+    def get_breached(self, ticket) -> bool:
+        return ticket_is_breached(ticket, self.context.get("now") or timezone.now())
+
+
+class TicketOut(serializers.ModelSerializer):
+    merchant = serializers.PrimaryKeyRelatedField(read_only=True)
+    device = serializers.SlugRelatedField(slug_field="serial_number", read_only=True, allow_null=True)
+    warranty = TicketWarrantyOut(source="*", read_only=True)
+    sla = TicketSlaOut(source="*", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "number",
+            "status",
+            "kind",
+            "channel",
+            "priority",
+            "merchant",
+            "device",
+            "fault_category",
+            "description",
+            "contact_name",
+            "contact_phone",
+            "preferred_visit_at",
+            "warranty",
+            "sla",
+            "created_at",
+            "updated_at",
+            "closed_at",
+            "cancelled_at",
+        ]
+
+
+class TicketFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    merchant = serializers.IntegerField(required=False, min_value=1)
+    device = serializers.CharField(required=False, max_length=64, help_text="A serial number.")
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    breached = serializers.BooleanField(required=False, allow_null=True, default=None)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+
+
+class TicketFileIn(serializers.Serializer):
+    device = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="The terminal's serial number (not needed for consultation or training).",
+    )
+    merchant = serializers.IntegerField(required=False, help_text="Needed only when no device is named.")
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    fault_category = serializers.ChoiceField(
+        choices=FaultCategory.choices, required=False, allow_blank=True, default=""
+    )
+    # Blank values pass through to the filing service, which reports every field at fault at once.
+    description = serializers.CharField(max_length=4000, allow_blank=True)
+    contact_name = serializers.CharField(max_length=64, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=32, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    preferred_visit_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class TicketUpdateIn(serializers.Serializer):
+    description = serializers.CharField(max_length=4000, required=False)
+    contact_name = serializers.CharField(max_length=64, required=False)
+    contact_phone = serializers.CharField(max_length=32, required=False)
+    preferred_visit_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class CommentOut(serializers.ModelSerializer):
+    author = serializers.CharField(source="author_name")
+
+    class Meta:
+        model = TicketComment
+        fields = ["id", "body", "author", "internal", "created_at"]
+
+
+class CommentIn(serializers.Serializer):
+    body = serializers.CharField(max_length=10000)
+    internal = serializers.BooleanField(default=False, help_text="Staff only: a note the merchant does not see.")
+
+
+class EventOut(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name")
+    comment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "from_status", "to_status", "actor", "message", "comment", "created_at"]
+
+
+class MessageIn(serializers.Serializer):
+    message = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class CancelIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class AssignIn(serializers.Serializer):
+    technician = serializers.IntegerField(help_text="A technician's id from GET /api/v1/technicians/.")
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    message = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class PartIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=32)
+    quantity = serializers.IntegerField(min_value=1, max_value=100)
+
+
+class ResolveIn(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=RepairReport.Outcome.choices)
+    work_done = serializers.CharField(max_length=10000)
+    parts = PartIn(many=True, required=False, default=list)
+    labour_charge = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False, default=0)
+    replacement_serial = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)

@@ -1,0 +1,267 @@
+"""One view per operation: parse, look up in the caller's scope, call the service, answer."""
+
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from accounts.models import Merchant
+from accounts.scoping import is_staff_actor, visible_to
+from api.pagination import cursor_page
+from api.views import ApiView
+from devices.models import Device, SparePart
+from devices.selectors import device_get
+from possystem.errors import ActionNotAllowed, InvalidInput
+from technicians.models import Technician
+from tickets import selectors, services
+from tickets.api import serializers as s
+from tickets.api.selectors import ticket_comments, ticket_list_filtered
+from tickets.models import Channel, Ticket
+
+TAGS = ["tickets"]
+STAFF_TAGS = ["ticket actions (staff)"]
+
+FILE_EXAMPLE = OpenApiExample(
+    "A printer fault",
+    value={
+        "device": "PAX-A920-0001",
+        "kind": "repair",
+        "fault_category": "printer",
+        "description": "打印机不出纸，小票打印一半就停。",
+        "contact_name": "王丽",
+        "contact_phone": "13800138000",
+        "priority": "normal",
+    },
+    request_only=True,
+)
+FILED_EXAMPLE = OpenApiExample(
+    "Filed",
+    value={
+        "number": "RT-20261126-0042",
+        "status": "new",
+        "kind": "repair",
+        "channel": "api",
+        "priority": "normal",
+        "merchant": 1,
+        "device": "PAX-A920-0001",
+        "fault_category": "printer",
+        "description": "打印机不出纸，小票打印一半就停。",
+        "contact_name": "王丽",
+        "contact_phone": "13800138000",
+        "preferred_visit_at": None,
+        "warranty": {
+            "covered": True,
+            "reason": "In warranty until 2027-02-28; the repair is free.",
+            "reason_code": "in_warranty",
+        },
+        "sla": {
+            "respond_by": "2026-11-27T10:15:00+08:00",
+            "onsite_by": "2026-11-28T10:15:00+08:00",
+            "resolve_by": "2026-11-30T10:15:00+08:00",
+            "responded_at": None,
+            "onsite_at": None,
+            "resolved_at": None,
+            "breached": False,
+        },
+        "created_at": "2026-11-26T10:15:00+08:00",
+        "updated_at": "2026-11-26T10:15:00+08:00",
+        "closed_at": None,
+        "cancelled_at": None,
+    },
+    response_only=True,
+    status_codes=["201"],
+)
+
+
+def ticket_or_404(actor, number: str) -> Ticket:
+    try:
+        return selectors.ticket_get(actor=actor, number=number)
+    except Ticket.DoesNotExist as error:
+        raise NotFound() from error
+
+
+def ticket_response(request, number: str, status_code: int = status.HTTP_200_OK) -> Response:
+    """The ticket as it now stands, read again in the caller's scope."""
+    ticket = ticket_or_404(request.user, number)
+    return Response(s.TicketOut(ticket, context={"request": request}).data, status=status_code)
+
+
+class TicketListCreate(ApiView):
+    pagination_class = cursor_page("-created_at", "-pk")
+
+    @extend_schema(
+        operation_id="tickets_list", parameters=[s.TicketFilter], responses=s.TicketOut(many=True), tags=TAGS
+    )
+    def get(self, request):
+        filters = s.TicketFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        return self.paginate(ticket_list_filtered(actor=request.user, **filters.validated_data), s.TicketOut)
+
+    @extend_schema(
+        operation_id="tickets_create",
+        request=s.TicketFileIn,
+        responses={201: s.TicketOut},
+        tags=TAGS,
+        examples=[FILE_EXAMPLE, FILED_EXAMPLE],
+    )
+    def post(self, request):
+        data = s.TicketFileIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        device, merchant = self._device_and_merchant(
+            request.user, fields.pop("device", ""), fields.pop("merchant", None)
+        )
+        filed = services.ticket_file(merchant=merchant, device=device, channel=Channel.API, by=request.user, **fields)
+        response = ticket_response(request, filed.ticket.number, status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:ticket-detail", args=[filed.ticket.number])
+        return response
+
+    @staticmethod
+    def _device_and_merchant(actor, serial_number: str, merchant_id: int | None):
+        device = merchant = None
+        if serial_number:
+            try:
+                device = device_get(actor=actor, serial_number=serial_number)
+            except Device.DoesNotExist as error:
+                raise InvalidInput({"device": [_("No terminal with this serial number is visible to you.")]}) from error
+        if merchant_id is not None:
+            merchant = visible_to(Merchant.objects.all(), actor).filter(pk=merchant_id).first()
+            if merchant is None:
+                raise InvalidInput({"merchant": [_("No merchant with this id is visible to you.")]})
+        elif device is not None:
+            if device.merchant is None:
+                raise InvalidInput({"device": [_("This terminal is not deployed at a merchant.")]})
+            merchant = device.merchant
+        else:
+            raise InvalidInput({"device": [_("Name the terminal, or the merchant for a consultation or training.")]})
+        return device, merchant
+
+
+class TicketDetail(ApiView):
+    @extend_schema(operation_id="tickets_retrieve", responses=s.TicketOut, tags=TAGS)
+    def get(self, request, number: str):
+        return ticket_response(request, number)
+
+    @extend_schema(
+        operation_id="tickets_partial_update",
+        request=s.TicketUpdateIn,
+        responses=s.TicketOut,
+        tags=TAGS,
+        description="Change the description, contact or preferred visit time of an open ticket. "
+        "Any other field is refused with 422.",
+    )
+    def patch(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        data = s.TicketUpdateIn(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        # Fields that cannot be changed go to the service, which refuses them by name.
+        changes.update({name: request.data[name] for name in request.data if name not in s.TicketUpdateIn().fields})
+        services.ticket_update(ticket=ticket, by=request.user, **changes)
+        return ticket_response(request, number)
+
+
+class TicketComments(ApiView):
+    pagination_class = cursor_page("created_at", "pk")
+
+    @extend_schema(operation_id="tickets_comments_list", responses=s.CommentOut(many=True), tags=TAGS)
+    def get(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        return self.paginate(ticket_comments(actor=request.user, ticket=ticket), s.CommentOut)
+
+    @extend_schema(
+        operation_id="tickets_comments_create", request=s.CommentIn, responses={201: s.CommentOut}, tags=TAGS
+    )
+    def post(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        data = s.CommentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.ticket_comment_add(ticket=ticket, by=request.user, **data.validated_data)
+        return Response(s.CommentOut(comment).data, status=status.HTTP_201_CREATED)
+
+
+class TicketEvents(ApiView):
+    pagination_class = cursor_page("created_at", "pk")
+
+    @extend_schema(operation_id="tickets_events_list", responses=s.EventOut(many=True), tags=TAGS)
+    def get(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        return self.paginate(selectors.ticket_timeline(actor=request.user, ticket=ticket), s.EventOut)
+
+
+class TicketCancel(ApiView):
+    @extend_schema(operation_id="tickets_cancel", request=s.CancelIn, responses=s.TicketOut, tags=TAGS)
+    def post(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        data = s.CancelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_cancel(ticket=ticket, by=request.user, reason=data.validated_data["reason"])
+        return ticket_response(request, number)
+
+
+class TicketAcknowledge(ApiView):
+    @extend_schema(operation_id="tickets_acknowledge", request=s.MessageIn, responses=s.TicketOut, tags=STAFF_TAGS)
+    def post(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        data = s.MessageIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_acknowledge(ticket=ticket, by=request.user, message=data.validated_data["message"])
+        return ticket_response(request, number)
+
+
+class TicketAssign(ApiView):
+    @extend_schema(operation_id="tickets_assign", request=s.AssignIn, responses=s.TicketOut, tags=STAFF_TAGS)
+    def post(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        if not is_staff_actor(request.user):
+            # Refuse before looking the technician up, so callers cannot probe technician ids.
+            raise ActionNotAllowed()
+        data = s.AssignIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        technician = Technician.objects.select_related("user").filter(pk=fields.pop("technician")).first()
+        if technician is None:
+            raise InvalidInput({"technician": [_("No technician has this id.")]})
+        services.ticket_assign(ticket=ticket, technician=technician, by=request.user, **fields)
+        return ticket_response(request, number)
+
+
+class TicketCheckIn(ApiView):
+    @extend_schema(operation_id="tickets_check_in", request=None, responses=s.TicketOut, tags=STAFF_TAGS)
+    def post(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        services.ticket_check_in(ticket=ticket, by=request.user)
+        return ticket_response(request, number)
+
+
+class TicketResolve(ApiView):
+    @extend_schema(operation_id="tickets_resolve", request=s.ResolveIn, responses=s.TicketOut, tags=STAFF_TAGS)
+    def post(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        data = s.ResolveIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        parts = []
+        for index, part in enumerate(fields.pop("parts")):
+            spare_part = SparePart.objects.filter(sku=part["sku"]).first()
+            if spare_part is None:
+                raise InvalidInput({f"parts.{index}.sku": [_("No spare part has this SKU.")]})
+            parts.append((spare_part, part["quantity"]))
+        services.ticket_resolve(
+            ticket=ticket, by=request.user, parts=parts, labour_charge=Decimal(fields.pop("labour_charge")), **fields
+        )
+        return ticket_response(request, number)
+
+
+class TicketClose(ApiView):
+    @extend_schema(operation_id="tickets_close", request=s.MessageIn, responses=s.TicketOut, tags=STAFF_TAGS)
+    def post(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        data = s.MessageIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_close(ticket=ticket, by=request.user, message=data.validated_data["message"])
+        return ticket_response(request, number)

@@ -1,0 +1,279 @@
+"""Webhooks: subscribing, the outbox of deliveries, and sending them with back-off.
+
+Delivery is at least once. The outbox row is written in the ticket event's transaction
+(`webhooks.receivers`); a task sends it after commit; a failed try is retried with exponential
+back-off (`WEBHOOK_RETRY_BASE_SECONDS` doubling up to `WEBHOOK_RETRY_MAX_SECONDS`) until
+`WEBHOOK_RETRY_FOR` after the event, the last try falling exactly at that limit. Retries are not
+ETA tasks: `webhook_deliveries_due` (run by the beat) finds the due rows. A sender claims a row with
+a conditional UPDATE and a lease (`locked_until`), so two workers never send the same try and a
+crashed worker's claim runs out. Receivers deduplicate on `X-Event-Id`.
+"""
+
+import datetime
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import random
+import secrets
+import socket
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.scoping import is_staff_actor
+from possystem.errors import ActionNotAllowed, InvalidInput
+from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+logger = logging.getLogger(__name__)
+
+EVENT_NAMESPACE = uuid.UUID("5b8e0f7e-2f6a-4d43-9d7b-6a1b8f0c9e21")
+LEASE = datetime.timedelta(seconds=60)
+USER_AGENT = "POS-After-Sales-Webhooks/1"
+
+
+# --- subscriptions -------------------------------------------------------------------------------
+
+
+def webhook_subscribe(*, by, url: str, events: list[str], description: str = "") -> WebhookSubscription:
+    """A partner subscribes `url` to `events`; the new subscription carries a fresh signing secret."""
+    if by is None or by.role != "partner" or not by.partner_id:
+        raise ActionNotAllowed(_("Only partners subscribe to webhooks."))
+    errors: dict[str, list[str]] = {}
+    parts = urlsplit(url or "")
+    schemes = {"https"} if settings.WEBHOOK_REQUIRE_HTTPS else {"http", "https"}
+    if parts.scheme not in schemes or not parts.hostname:
+        errors["url"] = [
+            _("Use an https:// address.")
+            if settings.WEBHOOK_REQUIRE_HTTPS
+            else _("Use an http:// or https:// address.")
+        ]
+    unknown = sorted(set(events) - set(Event.values))
+    if not events or unknown:
+        errors["events"] = [_("Choose one or more of: %(events)s.") % {"events": ", ".join(Event.values)}]
+    if errors:
+        raise InvalidInput(errors)
+    return WebhookSubscription.objects.create(
+        partner_id=by.partner_id,
+        url=url,
+        events=sorted(set(events)),
+        secret=secrets.token_hex(32),
+        description=description.strip(),
+    )
+
+
+def webhook_unsubscribe(*, by, subscription: WebhookSubscription) -> None:
+    """Stop sending to a subscription; its deliveries stay listed. Pending ones are given up."""
+    if not (is_staff_actor(by) or (by.role == "partner" and by.partner_id == subscription.partner_id)):
+        raise ActionNotAllowed()
+    with transaction.atomic():
+        WebhookSubscription.objects.filter(pk=subscription.pk).update(active=False)
+        WebhookDelivery.objects.filter(subscription=subscription, status=WebhookDelivery.Status.PENDING).update(
+            status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error="unsubscribed"
+        )
+    subscription.active = False
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+
+
+def event_types_for(event) -> list[str]:
+    """The webhook events a ticket timeline entry stands for."""
+    from tickets.models import Status, TicketEvent
+
+    if event.kind == TicketEvent.Kind.CREATED:
+        return [Event.CREATED]
+    if event.kind == TicketEvent.Kind.STATUS_CHANGED and event.public:
+        return [Event.STATUS_CHANGED, *([Event.RESOLVED] if event.to_status == Status.RESOLVED else [])]
+    if event.kind == TicketEvent.Kind.ESCALATED:
+        return [Event.ESCALATED]
+    return []
+
+
+def _iso(moment) -> str | None:
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def payload_for(*, event, event_type: str, event_id: uuid.UUID, ticket) -> dict:
+    data = {
+        "ticket": {
+            "number": ticket.number,
+            "status": ticket.status,
+            "kind": ticket.kind,
+            "priority": ticket.priority,
+            "merchant": ticket.merchant_id,
+            "device": ticket.device.serial_number if ticket.device_id else None,
+            "warranty": {"covered": ticket.warranty_covered, "reason_code": ticket.warranty_reason},
+            "sla": {name: _iso(getattr(ticket, name)) for name in ("respond_by", "onsite_by", "resolve_by")},
+        },
+    }
+    if event.from_status or event.to_status:
+        data["from_status"], data["to_status"] = event.from_status or None, event.to_status or None
+    if event_type == Event.ESCALATED:
+        data["escalation"] = {key: event.data.get(key) for key in ("milestone", "level") if key in event.data}
+    return {"id": str(event_id), "type": event_type, "created_at": _iso(event.created_at), "data": data}
+
+
+def outbox_write(*, event, ticket) -> list[WebhookDelivery]:
+    """Write a delivery per subscribed URL of the ticket's partner. Runs inside the event's
+    transaction and does no network I/O; the sending task is queued for after the commit."""
+    types = event_types_for(event)
+    partner_id = ticket.merchant.partner_id if types else None
+    if not partner_id:
+        return []
+    subscriptions = list(WebhookSubscription.objects.filter(partner_id=partner_id, active=True))
+    deliveries = []
+    for event_type in types:
+        event_id = uuid.uuid5(EVENT_NAMESPACE, f"{event.pk}:{event_type}")
+        payload = payload_for(event=event, event_type=event_type, event_id=event_id, ticket=ticket)
+        deliveries += [
+            WebhookDelivery(
+                subscription=subscription,
+                event_id=event_id,
+                event_type=event_type,
+                ticket_number=ticket.number,
+                payload=payload,
+                created_at=event.created_at,
+                next_attempt_at=event.created_at,
+            )
+            for subscription in subscriptions
+            if event_type in subscription.events
+        ]
+    if not deliveries:
+        return []
+    created = WebhookDelivery.objects.bulk_create(deliveries)
+    from webhooks.tasks import deliver
+
+    for delivery in created:
+        deliver.delay_on_commit(delivery.pk)
+    return created
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+
+def body_of(payload: dict) -> bytes:
+    """The exact bytes sent and signed."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def backoff(attempt_count: int) -> datetime.timedelta:
+    """The wait after the `attempt_count`-th failed try: base, 2×base, 4×base, … capped, plus up to
+    10% jitter so a recovered receiver is not hit by every retry at once."""
+    seconds = min(settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempt_count - 1), settings.WEBHOOK_RETRY_MAX_SECONDS)
+    return datetime.timedelta(seconds=seconds * (1 + random.random() / 10))  # noqa: S311 - jitter, not a secret
+
+
+def _refused_target(url: str) -> str:
+    """Why `url` may not be called (an address inside our network), or ''."""
+    if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
+        return ""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return ""  # unresolvable: the request itself will fail and be retried
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            return "refused: the address is not public"
+    return ""
+
+
+def webhook_delivery_attempt(*, delivery_id: int) -> str | None:
+    """Try to send one delivery if it is due and nobody else is sending it.
+
+    Returns the delivery's status after the try, or None when there was nothing to do. The HTTP
+    request runs outside any transaction.
+    """
+    now = timezone.now()
+    lease = now + LEASE
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .update(locked_until=lease)
+    )
+    if claimed != 1:
+        return None
+    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    subscription = delivery.subscription
+    body = body_of(delivery.payload)
+    status_code, error, permanent = None, "", False
+    started = time.monotonic()
+    refused = _refused_target(subscription.url)
+    if refused:
+        error, permanent = refused, True
+    else:
+        try:
+            response = requests.post(
+                subscription.url,
+                data=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "User-Agent": USER_AGENT,
+                    "X-Event-Id": str(delivery.event_id),
+                    "X-Event-Type": delivery.event_type,
+                    "X-Timestamp": str(int(now.timestamp())),
+                    "X-Signature": signature(subscription.secret, body),
+                },
+                timeout=(settings.WEBHOOK_CONNECT_TIMEOUT, settings.WEBHOOK_TIMEOUT),
+                allow_redirects=False,
+            )
+            status_code = response.status_code
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
+        except requests.Timeout:
+            error = "timeout"
+        except requests.RequestException as exc:
+            error = f"{type(exc).__name__}: {exc}"[:255]
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return _record_attempt(delivery, lease, status_code=status_code, error=error, permanent=permanent, ms=duration_ms)
+
+
+def _record_attempt(delivery, lease, *, status_code, error, permanent, ms) -> str:
+    finished = timezone.now()
+    give_up_at = delivery.created_at + settings.WEBHOOK_RETRY_FOR
+    attempts = delivery.attempt_count + 1
+    if not error:
+        fields = {"status": WebhookDelivery.Status.DELIVERED, "delivered_at": finished, "next_attempt_at": None}
+    elif permanent or finished >= give_up_at:
+        fields = {"status": WebhookDelivery.Status.FAILED, "next_attempt_at": None}
+    else:
+        fields = {"next_attempt_at": min(finished + backoff(attempts), give_up_at)}
+    with transaction.atomic():
+        WebhookAttempt.objects.create(
+            delivery=delivery, attempted_at=finished, status_code=status_code, error=error, duration_ms=ms
+        )
+        WebhookDelivery.objects.filter(pk=delivery.pk, locked_until=lease).update(
+            attempt_count=F("attempt_count") + 1,
+            locked_until=None,
+            last_status_code=status_code,
+            last_error=error,
+            **fields,
+        )
+    if error:
+        logger.info("Webhook delivery %s try %d failed: %s", delivery.pk, attempts, error)
+    return fields.get("status", WebhookDelivery.Status.PENDING)
+
+
+def webhook_deliveries_due(*, limit: int = 1000) -> list[int]:
+    """Pending deliveries whose next try is due and that nobody holds (index `webhook_delivery_due`)."""
+    now = timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
