@@ -45,6 +45,12 @@ def _english(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Personas' passwords are hashed quickly; slow hashing proves nothing in these tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -19,12 +19,6 @@ def _own_throttle_counters(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Personas sign in with a session; hashing their passwords slowly proves nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _sla(sla_policy):
     """Tickets get deadlines, as they do in production."""
 
