@@ -199,10 +199,29 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="possystem")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The SLA scanner runs this often; an escalation goes out at most about this long after it is due.
+SLA_SCAN_INTERVAL_SECONDS = env.float("SLA_SCAN_INTERVAL_SECONDS", default=5.0)
+# Outbox deliveries: how long a worker may hold one while sending, and how long one may sit unsent
+# before the sweeper enqueues it again (the broker lost it, or it was never enqueued).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=30)
+if SLA_SCAN_INTERVAL_SECONDS <= 0 or NOTIFICATION_LEASE_SECONDS <= 0 or NOTIFICATION_REQUEUE_AFTER_SECONDS <= 0:
+    raise ImproperlyConfigured("SLA_SCAN_INTERVAL_SECONDS and the NOTIFICATION_* periods must be positive")
 CELERY_BEAT_SCHEDULE = {
     "tickets-close-rated-or-stale": {
         "task": "tickets.close_resolved",
         "schedule": crontab(minute="*/10"),
+    },
+    # A scan that waited longer than one interval in the queue is dropped: the next one is coming.
+    "sla-scan": {
+        "task": "sla.scan",
+        "schedule": SLA_SCAN_INTERVAL_SECONDS,
+        "options": {"expires": SLA_SCAN_INTERVAL_SECONDS},
+    },
+    "notifications-requeue": {
+        "task": "notifications.requeue",
+        "schedule": float(NOTIFICATION_REQUEUE_AFTER_SECONDS),
+        "options": {"expires": float(NOTIFICATION_REQUEUE_AFTER_SECONDS)},
     },
 }
 
