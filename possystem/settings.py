@@ -201,12 +201,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The SLA scanner runs this often; an escalation goes out at most about this long after it is due.
 SLA_SCAN_INTERVAL_SECONDS = env.float("SLA_SCAN_INTERVAL_SECONDS", default=5.0)
+# Due checks claimed per transaction: small enough to keep row locks short.
+SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=200)
 # Outbox deliveries: how long a worker may hold one while sending, and how long one may sit unsent
 # before the sweeper enqueues it again (the broker lost it, or it was never enqueued).
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
 NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=30)
-if SLA_SCAN_INTERVAL_SECONDS <= 0 or NOTIFICATION_LEASE_SECONDS <= 0 or NOTIFICATION_REQUEUE_AFTER_SECONDS <= 0:
-    raise ImproperlyConfigured("SLA_SCAN_INTERVAL_SECONDS and the NOTIFICATION_* periods must be positive")
+_sla_periods = (SLA_SCAN_INTERVAL_SECONDS, SLA_SCAN_BATCH_SIZE, NOTIFICATION_LEASE_SECONDS)
+if min(*_sla_periods, NOTIFICATION_REQUEUE_AFTER_SECONDS) <= 0:
+    raise ImproperlyConfigured("SLA_SCAN_* and NOTIFICATION_* settings must be positive")
 CELERY_BEAT_SCHEDULE = {
     "tickets-close-rated-or-stale": {
         "task": "tickets.close_resolved",

@@ -236,7 +236,6 @@ def sla_checks_rebuild(*, policy: SLAPolicy | None = None, chunk: int = 500) -> 
 
 # --- the scanner ---------------------------------------------------------------------------------
 
-SCAN_BATCH_SIZE = 200
 # A pass stops starting batches after this long; the next pass (a few seconds later) carries on.
 SCAN_TIME_BUDGET_SECONDS = 20.0
 
@@ -290,7 +289,7 @@ class _PassContext:
 def escalations_scan(
     *,
     now: datetime.datetime | None = None,
-    batch_size: int = SCAN_BATCH_SIZE,
+    batch_size: int | None = None,
     time_budget: float = SCAN_TIME_BUDGET_SECONDS,
 ) -> ScanResult:
     """One pass of the scanner: claim what is due, batch by batch, each in its own transaction.
@@ -300,6 +299,7 @@ def escalations_scan(
     worker that dies mid-batch rolls its transaction back; its checks are due again for the next
     pass. Call it outside a transaction.
     """
+    batch_size = batch_size or settings.SLA_SCAN_BATCH_SIZE
     result = ScanResult()
     context = _PassContext()
     started = time.monotonic()
