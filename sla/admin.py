@@ -27,7 +27,7 @@ class SLAPolicyAdmin(admin.ModelAdmin):
             from sla.tasks import policy_refresh
 
             policy_id = obj.pk
-            transaction.on_commit(lambda: policy_refresh.delay(policy_id))
+            transaction.on_commit(lambda: policy_refresh.delay(policy_id), robust=True)
 
 
 @admin.register(CalendarDay)

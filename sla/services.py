@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -238,6 +238,8 @@ def sla_checks_rebuild(*, policy: SLAPolicy | None = None, chunk: int = 500) -> 
 
 # A pass stops starting batches after this long; the next pass (a few seconds later) carries on.
 SCAN_TIME_BUDGET_SECONDS = 20.0
+# How long a check whose escalation fails on its own (a bug, bad data) waits before it is tried again.
+POISON_RETRY = datetime.timedelta(minutes=5)
 
 # Channels per level, for every recipient who can be reached that way.
 LEVEL_CHANNELS = {
@@ -304,7 +306,7 @@ def escalations_scan(
     context = _PassContext()
     started = time.monotonic()
     while True:
-        claimed, fired = _scan_batch(now=now or timezone.now(), limit=batch_size, context=context)
+        claimed, fired = _scan_batch_safely(now=now or timezone.now(), limit=batch_size, context=context)
         result.claimed += claimed
         result.escalations += fired
         result.batches += 1
@@ -312,9 +314,34 @@ def escalations_scan(
             return result
 
 
-def _scan_batch(*, now: datetime.datetime, limit: int, context: _PassContext) -> tuple[int, int]:
+def _scan_batch_safely(*, now: datetime.datetime, limit: int, context: _PassContext) -> tuple[int, int]:
+    """A batch; if it fails for any reason but the database being unreachable, its checks again one
+    at a time, and a check that fails alone waits POISON_RETRY. One bad ticket must not hold up
+    every escalation due after it (the claim takes the oldest first)."""
+    try:
+        return _scan_batch(now=now, limit=limit, context=context)
+    except (OperationalError, InterfaceError):
+        raise  # the next pass retries the whole batch
+    except Exception:
+        logger.exception("An SLA scan batch failed; retrying its checks one at a time")
+    claimed = fired = 0
+    for pk in SLACheck.objects.filter(due_at__lte=now).order_by("due_at").values_list("pk", flat=True)[:limit]:
+        try:
+            one_claimed, one_fired = _scan_batch(now=now, limit=1, context=context, only=pk)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            logger.exception("SLA check %s failed; trying it again in %s", pk, POISON_RETRY)
+            SLACheck.objects.filter(pk=pk).update(due_at=now + POISON_RETRY)
+            one_claimed, one_fired = 1, 0
+        claimed += one_claimed
+        fired += one_fired
+    return claimed, fired
+
+
+def _scan_batch(*, now: datetime.datetime, limit: int, context: _PassContext, only: int | None = None):
     with transaction.atomic():
-        checks = _claim_due(now=now, limit=limit)
+        checks = _claim_due(now=now, limit=limit, only=only)
         if not checks:
             return 0, 0
         firings, moved, done = [], [], []
@@ -330,17 +357,15 @@ def _scan_batch(*, now: datetime.datetime, limit: int, context: _PassContext) ->
     return len(checks), len(escalations)
 
 
-def _claim_due(*, now: datetime.datetime, limit: int) -> list[SLACheck]:
+def _claim_due(*, now: datetime.datetime, limit: int, only: int | None = None) -> list[SLACheck]:
     """The oldest due checks nobody else holds, locked until the caller's transaction ends.
 
     Walks the `sla_check_due` index; locks only the check rows (OF self), never the tickets.
     """
-    return list(
-        SLACheck.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(due_at__lte=now)
-        .select_related("ticket__sla_policy", "ticket__merchant")
-        .order_by("due_at")[:limit]
-    )
+    due = SLACheck.objects.select_for_update(skip_locked=True, of=("self",)).filter(due_at__lte=now)
+    if only is not None:
+        due = due.filter(pk=only)
+    return list(due.select_related("ticket__sla_policy", "ticket__merchant").order_by("due_at")[:limit])
 
 
 def _advance(check: SLACheck, *, now, context: _PassContext, moved: list, done: list) -> list[_Firing]:

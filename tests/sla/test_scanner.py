@@ -402,3 +402,24 @@ def test_a_technician_who_left_is_not_told(file_at, told):
     scan_at(at(2026, 11, 29, 11))
 
     assert technician.user not in Escalation.objects.get(milestone="onsite").recipients.all()
+
+
+@pytest.mark.django_db
+def test_one_ticket_that_cannot_be_escalated_does_not_hold_up_the_others(file_at, told, monkeypatch, caplog):
+    first = file_at(at(2026, 11, 27, 9))  # due first, so the claim always meets it first
+    others = [file_at(FRIDAY_10) for _ in range(3)]
+    message = sla.escalation_message
+
+    def broken_for_the_first(escalation, **kwargs):
+        if escalation.ticket_id == first.pk:
+            raise ValueError("bad data")
+        return message(escalation, **kwargs)
+
+    monkeypatch.setattr(sla, "escalation_message", broken_for_the_first)
+
+    scan_at(at(2026, 11, 28, 4, 30))
+
+    assert {e.ticket_id for e in Escalation.objects.all()} == {t.pk for t in others}
+    check = SLACheck.objects.get(ticket=first, milestone="respond")
+    assert (check.level, check.due_at) == (Level.AT_RISK, at(2026, 11, 28, 4, 35))
+    assert "failed; trying it again" in caplog.text
