@@ -182,3 +182,37 @@ def test_the_sweeper_finds_a_lease_left_by_a_worker_that_died(breached, settings
 
     assert owed_early == len(Delivery.objects.all()) - 1  # every other row, never claimed, was owed
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_in_app_notice_another_worker_is_writing_is_left_to_it(file_at, told):
+    import threading
+
+    from django.db import connections, transaction
+
+    file_at(at(2026, 11, 27, 10))
+    scan_at(BREACH)
+    delivery = Delivery.objects.get(channel="in_app")
+    held, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        try:
+            with transaction.atomic():
+                list(Delivery.objects.select_for_update().filter(pk=delivery.pk))
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    assert held.wait(10)
+    try:
+        assert send(delivery) is False  # skipped, not waited for
+    finally:
+        release.set()
+        thread.join(10)
+
+    assert send(delivery) is True
+    assert send(delivery) is False
+    assert Notification.objects.filter(recipient=told["dispatcher"]).count() == 1
