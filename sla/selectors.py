@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.scoping import visible_to
-from sla.calendar import WorkingCalendar
+from sla.calendar import WallClock, WorkingCalendar
 from sla.models import Escalation, Level, Milestone, SLACheck
 from sla.services import MILESTONES, Clocks, level_times
 from sla.text import duration_text
@@ -129,7 +129,8 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
     if ticket.status == Status.WAITING_MERCHANT and ticket.paused_at is not None:
         if deadline <= ticket.paused_at:
             return status(State.BREACHED, _("Missed before the pause"))
-        left = clocks.for_policy(ticket.sla_policy).for_milestone(milestone).between(ticket.paused_at, deadline)
+        clock = clocks.for_policy(ticket.sla_policy).for_milestone(milestone) if ticket.sla_policy else WallClock()
+        left = clock.between(ticket.paused_at, deadline)
         return status(State.PAUSED, _("Clock paused with %(left)s left") % {"left": duration_text(left)})
     if now > deadline:
         return status(State.BREACHED, _("Overdue by %(late)s") % {"late": duration_text(now - deadline)})

@@ -5,6 +5,7 @@ their own, so nothing they do reaches a colleague's or another run's workers.
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import redis
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +43,17 @@ def database_url() -> str:
     """DATABASE_URL pointing at the database pytest-django created for this run."""
     url = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/possystem"))
     return urlunsplit(url._replace(path="/" + settings.DATABASES["default"]["NAME"]))
+
+
+def forget_queue(redis_url: str, queue: str) -> None:
+    """Delete a queue of kombu's Redis transport: its lists, bindings and unacknowledged messages."""
+    client = redis.Redis.from_url(redis_url)
+    client.delete(*client.scan_iter(match=f"{queue}*"), f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    for tag, raw in client.hscan_iter("unacked"):
+        with contextlib.suppress(ValueError, TypeError):
+            if json.loads(raw)[2] == queue:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
 
 
 class Processes:
@@ -72,6 +85,7 @@ class Processes:
             **overrides,
         }
         self.queue = queue
+        self.shared_redis_url = redis_url
 
     def log(self, name: str) -> str:
         path = self.workdir / f"{name}.log"
@@ -139,9 +153,12 @@ class Processes:
 
     def stop_all(self):
         """Nothing of the test may outlive it: its database is flushed next. The checks are done,
-        so there is nothing to wait for; their open transactions roll back."""
+        so there is nothing to wait for; their open transactions roll back. The test's queue goes
+        too, with any message a killed worker left unacknowledged."""
         for name in list(self.children):
             self.kill(name)
+        if self.env["REDIS_URL"] == self.shared_redis_url:
+            forget_queue(self.shared_redis_url, self.queue)
 
     def emails(self) -> list[str]:
         """The X-Delivery-Id of every e-mail the workers sent (the file backend writes them all)."""

@@ -75,6 +75,16 @@ class TestTheTicketsSlaState:
         assert "Clock paused with 20 h 0 min left" in html
         assert "breached" not in html
 
+    def test_a_paused_ticket_whose_policy_was_deleted_still_shows_its_state(
+        self, file_at, dispatcher, merchant, policy
+    ):
+        ticket = file_at(FRIDAY_10)
+        with time_machine.travel(at(2026, 11, 27, 14), tick=False):
+            tickets.ticket_pause(ticket=ticket, by=dispatcher, reason="Waiting for photos.")
+        policy.delete()
+
+        assert "Clock paused with 20 h 0 min left" in sla_html(ticket, at(2026, 12, 3, 9), merchant)
+
     def test_a_remote_fix_means_no_visit_was_needed(self, file_at, dispatcher, merchant):
         ticket = file_at(FRIDAY_10)
         with time_machine.travel(at(2026, 11, 27, 11), tick=False):
