@@ -1,11 +1,21 @@
-"""Telling people: in-app notifications, with an e-mail copy sent after the transaction commits."""
+"""Telling people: in-app notifications with an e-mail copy, and the outbox of deliveries through
+the channels in `notifications.channels`."""
 
+import datetime
+import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
-from django.utils import translation
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
 
-from notifications.models import Notification
+from notifications.channels import Undeliverable, channel_for
+from notifications.models import Delivery, Notification
+
+logger = logging.getLogger(__name__)
 
 
 def notify_users(
@@ -53,9 +63,161 @@ def notification_send_email(*, notification_id: int) -> bool:
 
 
 def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
-    from django.utils import timezone
-
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+#
+# Lock and idempotency policy: a Delivery row is the promise to send. Rows are written in the
+# caller's transaction and their ids are enqueued after it commits. Sending claims the row first:
+# in-app rows under a row lock in the transaction that writes the Notification (exactly once);
+# other channels by a conditional UPDATE that takes a lease (rowcount 1 = yours), then the send,
+# then `sent_at`. A worker that dies after sending but before recording it sends again when the
+# lease runs out: e-mail and SMS are at least once, never lost.
+
+MAX_ATTEMPTS = 8
+TASK_CHUNK = 50
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message for one user through one channel; `source` names what it reports."""
+
+    recipient: object
+    channel: str
+    subject: str
+    body: str
+    source: str
+    link: str = ""
+    ticket: object = None
+
+
+def deliveries_queue(*, messages: Iterable[Message], now: datetime.datetime | None = None) -> list[Delivery]:
+    """Write outbox rows in the caller's transaction; their delivery is enqueued after commit."""
+    now = now or timezone.now()
+    rows = Delivery.objects.bulk_create(
+        [
+            Delivery(
+                channel=message.channel,
+                recipient=message.recipient,
+                subject=str(message.subject)[:200],
+                body=str(message.body),
+                link=message.link,
+                ticket=message.ticket,
+                source=message.source,
+                created_at=now,
+                available_at=now,
+            )
+            for message in messages
+        ]
+    )
+    ids = [row.pk for row in rows]
+    if ids:
+        transaction.on_commit(partial(deliveries_enqueue, ids), robust=True)
+    return rows
+
+
+def deliveries_enqueue(ids: list[int]) -> None:
+    """Hand deliveries to the workers. A broker outage is logged, not raised: the rows stay owed
+    and `deliveries_requeue` enqueues them again."""
+    from notifications.tasks import deliver
+
+    for start in range(0, len(ids), TASK_CHUNK):
+        chunk = ids[start : start + TASK_CHUNK]
+        try:
+            deliver.delay(chunk)
+        except Exception:  # kombu's OperationalError and whatever the transport raises
+            logger.warning("Could not enqueue deliveries %s; they will be requeued", chunk, exc_info=True)
+
+
+def delivery_send(*, delivery_id: int) -> bool:
+    """Send one delivery unless it was sent, given up on, or claimed by someone else.
+
+    Returns True when this call sent it. Runs its own short transactions; call it outside one.
+    """
+    delivery = (
+        Delivery.objects.select_related("recipient")
+        .filter(pk=delivery_id, sent_at__isnull=True, failed_at__isnull=True)
+        .first()
+    )
+    if delivery is None:
+        return False
+    channel = channel_for(delivery.channel)
+    if channel.transactional:
+        return _send_in_transaction(delivery, channel)
+    return _send_with_lease(delivery, channel)
+
+
+def _send_in_transaction(delivery: Delivery, channel) -> bool:
+    with transaction.atomic():
+        locked = (
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk=delivery.pk, sent_at__isnull=True, failed_at__isnull=True)
+            .exists()
+        )
+        if not locked:
+            return False  # sent meanwhile, or another worker is sending it right now
+        channel.send(delivery)
+        Delivery.objects.filter(pk=delivery.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+    return True
+
+
+def _send_with_lease(delivery: Delivery, channel) -> bool:
+    now = timezone.now()
+    lease = datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    claimed = Delivery.objects.filter(
+        pk=delivery.pk, sent_at__isnull=True, failed_at__isnull=True, available_at__lte=now
+    ).update(available_at=now + lease, attempts=F("attempts") + 1)
+    if claimed != 1:
+        return False  # another worker holds the lease, or a back-off is running
+    attempts = delivery.attempts + 1
+    try:
+        channel.send(delivery)
+    except Undeliverable as error:
+        Delivery.objects.filter(pk=delivery.pk).update(failed_at=timezone.now(), last_error=str(error))
+        logger.warning("Delivery %s cannot be sent: %s", delivery.pk, error)
+        return False
+    except Exception as error:
+        failed = attempts >= MAX_ATTEMPTS
+        Delivery.objects.filter(pk=delivery.pk).update(
+            available_at=timezone.now() + _backoff(attempts),
+            failed_at=timezone.now() if failed else None,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        logger.warning(
+            "Delivery %s failed (attempt %s)%s", delivery.pk, attempts, "; giving up" if failed else "", exc_info=True
+        )
+        return False
+    Delivery.objects.filter(pk=delivery.pk, sent_at__isnull=True).update(sent_at=timezone.now(), last_error="")
+    return True
+
+
+def _backoff(attempts: int) -> datetime.timedelta:
+    return datetime.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+def deliveries_requeue(*, now: datetime.datetime | None = None, limit: int = 1000) -> int:
+    """Enqueue again the deliveries still owed: never enqueued (broker down at commit), lost by
+    the broker, claimed by a worker that died, or due for a retry. Returns how many.
+
+    A row is owed once it has been available for NOTIFICATION_REQUEUE_AFTER_SECONDS without being
+    sent; requeueing makes it available from now, so a slow queue is not flooded with copies.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True, failed_at__isnull=True, available_at__lte=cutoff)
+            .order_by("available_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Delivery.objects.filter(pk__in=ids).update(available_at=now)
+            transaction.on_commit(partial(deliveries_enqueue, ids), robust=True)
+    if ids:
+        logger.info("Requeued %d deliveries", len(ids))
+    return len(ids)

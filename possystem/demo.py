@@ -286,6 +286,11 @@ DEMO_TICKETS = [
     ("demo-12", "merchant2", "PAX-S920-0006", "repair", "power", "urgent", "终端无法开机。", []),
     ("demo-13", "merchant2", "VF-V200C-0005", "installation", "", "normal", "新店需要安装一台终端。", ["acknowledge"]),
     ("demo-14", "merchant2", "PAX-S920-0006", "repair", "battery", "normal", "Battery swollen.", ["assign", "check_in", "resolve", "rate"]),
+    # Filed hours ago (backdated) so the SLA dashboard and the escalations inbox have something to show.
+    ("demo-15", "merchant", "PAX-A920-0002", "repair", "screen", "normal", "屏幕偶尔黑屏。", ["backdate:20"]),  # response at risk
+    ("demo-16", "merchant2", "VF-V200C-0005", "repair", "card_reader", "high", "挥卡无反应。", ["backdate:30"]),  # response breached, managers told
+    ("demo-17", "merchant", "SUNMI-P2-0004", "repair", "printer", "normal", "Printer cutter jams.", ["assign", "backdate:40"]),  # on-site visit at risk
+    ("demo-18", "merchant2", "PAX-S920-0006", "repair", "keypad", "normal", "部分按键失灵。", ["assign", "backdate:51"]),  # on-site visit breached
 ]  # fmt: skip
 
 
@@ -360,6 +365,12 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
                 tickets.ticket_feedback_give(ticket=ticket, by=user, rating=5, comment="工程师很专业，准时到达。")
             elif step == "cancel":
                 tickets.ticket_cancel(ticket=ticket, by=user, reason="已自行解决。")
+            elif step.startswith("backdate:"):
+                _backdate(ticket, hours=int(step.split(":")[1]))
+    if created:
+        from sla.services import escalations_scan
+
+        escalations_scan()  # the beat would within seconds; the dashboard shows them at once
     return created
 
 
@@ -373,3 +384,23 @@ def seed_demo_api_key(*, partner: Partner) -> str:
 
     _api_key, key = api_key_replace(partner=partner, name=DEMO_API_KEY_NAME)
     return key
+
+
+def _backdate(ticket, *, hours: int) -> None:
+    """Move a demo ticket's history `hours` into the past, deadlines included (demo data only)."""
+    from django.db.models import F
+
+    from sla.services import ticket_sla_changed
+    from technicians.models import Assignment
+    from tickets.models import Ticket, TicketEvent
+
+    delta = datetime.timedelta(hours=hours)
+    moved = ("created_at", "respond_by", "onsite_by", "resolve_by", "responded_at", "onsite_at")
+    with transaction.atomic():
+        Ticket.objects.filter(pk=ticket.pk).update(**{name: F(name) - delta for name in moved})
+        TicketEvent.objects.filter(ticket=ticket).update(created_at=F("created_at") - delta)
+        Assignment.objects.filter(ticket=ticket).update(
+            assigned_at=F("assigned_at") - delta, scheduled_at=F("scheduled_at") - delta
+        )
+        ticket.refresh_from_db()
+        ticket_sla_changed(ticket=ticket, now=timezone.now())

@@ -201,6 +201,17 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="possystem")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The SLA scanner runs this often; an escalation goes out at most about this long after it is due.
+SLA_SCAN_INTERVAL_SECONDS = env.float("SLA_SCAN_INTERVAL_SECONDS", default=5.0)
+# Due checks claimed per transaction: small enough to keep row locks short.
+SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=200)
+# Outbox deliveries: how long a worker may hold one while sending, and how long one may sit unsent
+# before the sweeper enqueues it again (the broker lost it, or it was never enqueued).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=30)
+_sla_periods = (SLA_SCAN_INTERVAL_SECONDS, SLA_SCAN_BATCH_SIZE, NOTIFICATION_LEASE_SECONDS)
+if min(*_sla_periods, NOTIFICATION_REQUEUE_AFTER_SECONDS) <= 0:
+    raise ImproperlyConfigured("SLA_SCAN_* and NOTIFICATION_* settings must be positive")
 CELERY_BEAT_SCHEDULE = {
     "tickets-close-rated-or-stale": {
         "task": "tickets.close_resolved",
@@ -209,6 +220,17 @@ CELERY_BEAT_SCHEDULE = {
     # Webhook retries are rows the scanner finds, never ETA tasks (webhooks.services).
     "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 30.0},
     "api-purge-idempotency-keys": {"task": "api.purge_idempotency_keys", "schedule": crontab(minute=17)},
+    # A scan that waited longer than one interval in the queue is dropped: the next one is coming.
+    "sla-scan": {
+        "task": "sla.scan",
+        "schedule": SLA_SCAN_INTERVAL_SECONDS,
+        "options": {"expires": SLA_SCAN_INTERVAL_SECONDS},
+    },
+    "notifications-requeue": {
+        "task": "notifications.requeue",
+        "schedule": float(NOTIFICATION_REQUEUE_AFTER_SECONDS),
+        "options": {"expires": float(NOTIFICATION_REQUEUE_AFTER_SECONDS)},
+    },
 }
 
 # --- Mail -------------------------------------------------------------------------------------------

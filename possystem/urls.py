@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("devices/", include("devices.urls")),
     path("tickets/", include("tickets.urls")),
+    path("sla/", include("sla.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

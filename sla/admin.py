@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.db import transaction
 
-from sla.models import CalendarDay, SLAPolicy
+from sla.models import CalendarDay, Escalation, SLACheck, SLAPolicy
 
 
 @admin.register(SLAPolicy)
@@ -14,9 +15,19 @@ class SLAPolicyAdmin(admin.ModelAdmin):
         "resolution_working_days",
         "business_hours_only",
         "at_risk_share",
+        "manager_escalation_hours",
         "active",
     )
     list_filter = ("active", "priority", "merchant_tier")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"at_risk_share", "manager_escalation_hours"} & set(form.changed_data):
+            # Deadlines already on tickets stay; when their warnings and manager notices fall moves.
+            from sla.tasks import policy_refresh
+
+            policy_id = obj.pk
+            transaction.on_commit(lambda: policy_refresh.delay(policy_id), robust=True)
 
 
 @admin.register(CalendarDay)
@@ -24,3 +35,42 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ("date", "is_working_day", "note")
     list_filter = ("is_working_day",)
     date_hierarchy = "date"
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    """Read-only: escalations are written by the scanner and acknowledged in the inbox."""
+
+    list_display = ("ticket", "milestone", "level", "deadline", "fired_at", "acknowledged_at", "acknowledged_by")
+    list_filter = ("level", "milestone", ("acknowledged_at", admin.EmptyFieldListFilter))
+    list_select_related = ("ticket", "acknowledged_by")
+    search_fields = ("ticket__number",)
+    date_hierarchy = "fired_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SLACheck)
+class SLACheckAdmin(admin.ModelAdmin):
+    """What the scanner waits for next; read-only, kept by the ticket transitions."""
+
+    list_display = ("ticket", "milestone", "level", "due_at")
+    list_filter = ("milestone", "level")
+    list_select_related = ("ticket",)
+    search_fields = ("ticket__number",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -61,6 +61,9 @@ class WallClock:
     def add(self, start: datetime.datetime, duration: datetime.timedelta) -> datetime.datetime:
         return start + duration
 
+    def subtract(self, end: datetime.datetime, duration: datetime.timedelta) -> datetime.datetime:
+        return end - duration
+
     def between(self, start: datetime.datetime, end: datetime.datetime) -> datetime.timedelta:
         return end - start
 
@@ -111,6 +114,23 @@ class WorkingClock:
             day += ONE_DAY
             cursor = _combine(day, datetime.time(0), self.tz)
         raise RuntimeError(f"No working day within {MAX_SEARCH_DAYS} days after {start}")
+
+    def subtract(self, end: datetime.datetime, duration: datetime.timedelta) -> datetime.datetime:
+        """The moment from which `duration` of open time runs until `end` (`add` run backwards)."""
+        remaining = duration
+        cursor = end
+        day = end.astimezone(self.tz).date()
+        for _ in range(MAX_SEARCH_DAYS):
+            interval = self.open_interval(day)
+            if interval is not None:
+                opens, closes = interval[0], min(interval[1], cursor)
+                if opens < closes:
+                    if closes - remaining >= opens:
+                        return closes - remaining
+                    remaining -= closes - opens
+            cursor = _combine(day, datetime.time(0), self.tz)
+            day -= ONE_DAY
+        raise RuntimeError(f"No working day within {MAX_SEARCH_DAYS} days before {end}")
 
     def between(self, start: datetime.datetime, end: datetime.datetime) -> datetime.timedelta:
         """Open time from `start` to `end` (negative when `end` is earlier)."""

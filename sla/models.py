@@ -1,11 +1,13 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant
+from accounts.scoping import ScopePaths
 from devices.models import FaultCategory
 from tickets.models import Priority
 
@@ -97,3 +99,110 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {'working' if self.is_working_day else 'day off'}"
+
+
+class Milestone(models.TextChoices):
+    RESPOND = "respond", _("Response")
+    ONSITE = "onsite", _("Technician on site")
+    RESOLVE = "resolve", _("Repair")
+
+
+class Level(models.TextChoices):
+    """How far a milestone has slipped; each level tells more senior people."""
+
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    MANAGER = "manager", _("Still breached (managers told)")
+
+
+# The order levels fire in; a ticket never goes back down.
+LEVEL_ORDER = (Level.AT_RISK, Level.BREACHED, Level.MANAGER)
+
+
+class SLACheck(models.Model):
+    """The next escalation a running milestone is waiting for: the scanner's index of due work.
+
+    At most one row per ticket and milestone. `sla.services.ticket_sla_changed` rewrites a ticket's
+    rows inside every transition's transaction, so a paused, met, closed or cancelled milestone has
+    no row; the scanner claims rows whose `due_at` has passed, writes the escalation and moves the
+    row on to the next level (or deletes it) in the same transaction.
+    """
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="sla_checks"
+    )
+    milestone = models.CharField(_("milestone"), max_length=8, choices=Milestone.choices)
+    level = models.CharField(_("next level"), max_length=8, choices=Level.choices)
+    due_at = models.DateTimeField(_("due at"))
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("pending SLA check")
+        verbose_name_plural = _("pending SLA checks")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "milestone"], name="sla_check_one_per_milestone"),
+        ]
+        indexes = [
+            # The scanner's claim (sla.services._claim_due): due_at <= now ORDER BY due_at LIMIT n
+            # FOR UPDATE SKIP LOCKED walks this index, so a pass costs what is due, not what is open.
+            models.Index(fields=["due_at"], name="sla_check_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.milestone} {self.level} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Escalation(models.Model):
+    """A milestone reached a level and people were told. At most one per ticket, milestone and
+    level, ever; the unique constraint is the backstop behind the scanner's claim."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    milestone = models.CharField(_("milestone"), max_length=8, choices=Milestone.choices)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    deadline = models.DateTimeField(_("deadline"))
+    due_at = models.DateTimeField(_("due at"), help_text=_("When this level was reached."))
+    fired_at = models.DateTimeField(_("fired at"))
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("told"), related_name="sla_escalations", blank=True
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    # Staff only: merchants, partners and technicians see none (partners hear of them by webhook).
+    scope = ScopePaths()
+
+    class Meta:
+        ordering = ["-fired_at", "-pk"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "milestone", "level"], name="escalation_once_per_level"),
+            models.CheckConstraint(
+                name="escalation_acknowledged_together",
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            # The escalations inbox, open tab (sla.selectors.escalation_list): newest first.
+            models.Index(fields=["-fired_at"], condition=Q(acknowledged_at__isnull=True), name="escalation_open"),
+            # The acknowledged tab and the dashboard's breaches in a period.
+            models.Index(fields=["-fired_at"], name="escalation_fired"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.milestone} {self.level}"
+
+    @property
+    def lateness(self):
+        """How long after the deadline it fired (negative: time that was left, for at risk)."""
+        return self.fired_at - self.deadline

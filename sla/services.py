@@ -1,12 +1,40 @@
-"""SLA deadlines: which policy applies, when each milestone is due, and how a pause moves them."""
+"""The SLA engine's writes: deadlines, the index of due checks, the scanner, escalations.
+
+- Deadlines: which policy applies, when each milestone is due, and how a pause moves them.
+- The index of due checks (`SLACheck`): `ticket_sla_changed` rewrites a ticket's rows inside every
+  transition's transaction, so the scanner never reads open tickets, only checks that are due.
+- The scanner (`escalations_scan`): claims due checks with SELECT … FOR UPDATE SKIP LOCKED in short
+  transactions; in each it writes the `Escalation` rows (unique per ticket, milestone and level),
+  the ESCALATED timeline events (which reach partner webhooks) and the outbox rows of the
+  notifications, and moves the checks on. Delivery runs in Celery tasks after commit.
+
+Lock policy: the scanner locks only `SLACheck` rows, never tickets. A transition that changes a
+ticket whose check the scanner holds waits for the scanner's batch to commit (its DELETE of the
+ticket's checks blocks on the row lock), then reads the escalations that batch wrote. Whichever
+commits first, each level of each milestone fires at most once; the unique constraint on
+`Escalation` is the backstop.
+"""
 
 import datetime
-from dataclasses import dataclass
+import logging
+import time
+from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from accounts.scoping import is_staff_actor
+from possystem.errors import ActionNotAllowed, StateConflict
 from sla.calendar import WallClock, WorkingCalendar, WorkingClock, business_hours
-from sla.models import SLAPolicy
+from sla.models import LEVEL_ORDER, Escalation, Level, Milestone, SLACheck, SLAPolicy
+from sla.text import duration_text, milestone_phrase
+from tickets.models import Status
+
+logger = logging.getLogger(__name__)
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -53,6 +81,14 @@ class Clocks:
     def working_day_length(self) -> datetime.timedelta:
         return self.working_days.day_length
 
+    def allowance(self, milestone: str, fault_category: str) -> datetime.timedelta:
+        """The time the policy gives a milestone, on that milestone's clock."""
+        if milestone == Milestone.RESPOND:
+            return self.policy.response_hours * HOUR
+        if milestone == Milestone.ONSITE:
+            return self.policy.onsite_hours * HOUR
+        return self.policy.resolution_days_for(fault_category) * self.working_day_length()
+
 
 def deadlines_compute(
     *,
@@ -98,8 +134,399 @@ def deadlines_after_pause(
     return Deadlines(**moved)
 
 
-def ticket_sla_changed(*, ticket, now: datetime.datetime) -> None:
-    """Called inside the transaction of every change to a ticket's status, deadlines or milestones.
+# --- the index of due checks ----------------------------------------------------------------------
 
-    The SLA scanner's index of due checks is kept in step here.
+# Statuses in which the clocks run: open and not waiting on the merchant.
+RUNNING_STATUSES = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE})
+
+
+def milestone_running(ticket, milestone: str) -> bool:
+    """True while the milestone can still slip: it has a deadline, is unmet and its clock runs.
+
+    Resolved, closed and cancelled tickets have no running milestone, so a remote fix (acknowledged
+    → resolved) ends the on-site clock; consultations never had an on-site deadline.
     """
+    deadline_field, met_field = MILESTONES[milestone]
+    return (
+        ticket.sla_policy_id is not None
+        and ticket.status in RUNNING_STATUSES
+        and getattr(ticket, deadline_field) is not None
+        and getattr(ticket, met_field) is None
+    )
+
+
+def level_times(*, ticket, milestone: str, clocks: Clocks) -> dict[str, datetime.datetime]:
+    """When each level of a milestone is reached, from its current deadline.
+
+    At risk: when what is left is (1 − at_risk_share) of the time the policy gives, counted on the
+    milestone's clock (so a pause, which moves the deadline, moves the warning too). Managers: when
+    it is still unmet manager_escalation_hours after the deadline, on the policy's hour clock.
+    """
+    policy = clocks.policy
+    deadline = getattr(ticket, MILESTONES[milestone][0])
+    warning = clocks.allowance(milestone, ticket.fault_category) * float(1 - policy.at_risk_share)
+    return {
+        Level.AT_RISK: clocks.for_milestone(milestone).subtract(deadline, warning),
+        Level.BREACHED: deadline,
+        Level.MANAGER: clocks.hours.add(deadline, policy.manager_escalation_hours * HOUR),
+    }
+
+
+def _next_check(ticket, milestone: str, fired: set, clocks: Clocks) -> tuple[str, datetime.datetime] | None:
+    """The next level this milestone waits for: the first above the highest that has fired."""
+    if not milestone_running(ticket, milestone):
+        return None
+    reached = [index for index, level in enumerate(LEVEL_ORDER) if (milestone, level) in fired]
+    later = LEVEL_ORDER[max(reached) + 1 :] if reached else LEVEL_ORDER
+    if not later:
+        return None
+    times = level_times(ticket=ticket, milestone=milestone, clocks=clocks)
+    return later[0], times[later[0]]
+
+
+def ticket_sla_changed(*, ticket, now: datetime.datetime, calendar: WorkingCalendar | None = None) -> None:
+    """Keep the scanner's index in step with the ticket. Called inside the transaction of every
+    change to a ticket's status, deadlines or milestones (tickets.services._move, filing).
+
+    Deletes the ticket's checks first: if the scanner holds one, this waits for its batch to
+    commit, and the escalations read next include what that batch fired.
+    """
+    SLACheck.objects.filter(ticket_id=ticket.pk).delete()
+    if not any(milestone_running(ticket, milestone) for milestone in Milestone):
+        return
+    fired = set(Escalation.objects.filter(ticket_id=ticket.pk).values_list("milestone", "level"))
+    clocks = Clocks(ticket.sla_policy, calendar)
+    checks = []
+    for milestone in Milestone:
+        upcoming = _next_check(ticket, milestone, fired, clocks)
+        if upcoming is not None:
+            checks.append(SLACheck(ticket_id=ticket.pk, milestone=milestone, level=upcoming[0], due_at=upcoming[1]))
+    SLACheck.objects.bulk_create(checks)
+
+
+def sla_checks_rebuild(*, policy: SLAPolicy | None = None, chunk: int = 500) -> int:
+    """Recompute the pending checks of running tickets (of one policy, or all). For an admin's
+    change to a policy's at-risk share or manager hours (deadlines already on tickets stay), and
+    for `manage.py sla_rebuild_checks` after restoring data. Returns how many tickets.
+
+    Tickets are locked in pk order, a chunk per transaction, so no transition interleaves.
+    """
+    from tickets.models import Ticket
+
+    tickets_to_check = Ticket.objects.filter(status__in=RUNNING_STATUSES, sla_policy__isnull=False)
+    if policy is not None:
+        tickets_to_check = tickets_to_check.filter(sla_policy=policy)
+    refreshed, last_pk = 0, 0
+    calendar = WorkingCalendar.load()
+    while True:
+        with transaction.atomic():
+            tickets = list(
+                tickets_to_check.select_for_update(no_key=True, of=("self",))
+                .filter(pk__gt=last_pk)
+                .select_related("sla_policy")
+                .order_by("pk")[:chunk]
+            )
+            for ticket in tickets:
+                ticket_sla_changed(ticket=ticket, now=timezone.now(), calendar=calendar)
+        if not tickets:
+            return refreshed
+        refreshed += len(tickets)
+        last_pk = tickets[-1].pk
+
+
+# --- the scanner ---------------------------------------------------------------------------------
+
+# A pass stops starting batches after this long; the next pass (a few seconds later) carries on.
+SCAN_TIME_BUDGET_SECONDS = 20.0
+# How long a check whose escalation fails on its own (a bug, bad data) waits before it is tried again.
+POISON_RETRY = datetime.timedelta(minutes=5)
+
+# Channels per level, for every recipient who can be reached that way.
+LEVEL_CHANNELS = {
+    Level.AT_RISK: ("in_app",),
+    Level.BREACHED: ("in_app", "email"),
+    Level.MANAGER: ("in_app", "email", "sms"),
+}
+
+
+@dataclass
+class ScanResult:
+    claimed: int = 0
+    escalations: int = 0
+    batches: int = 0
+
+
+@dataclass(frozen=True)
+class _Firing:
+    ticket: object
+    milestone: str
+    level: str
+    due_at: datetime.datetime
+    deadline: datetime.datetime
+
+
+@dataclass
+class _PassContext:
+    """What every batch of a pass shares, loaded on first use (an idle pass loads nothing)."""
+
+    _calendar: WorkingCalendar | None = None
+    _clocks: dict = field(default_factory=dict)
+    _staff: dict = field(default_factory=dict)
+
+    def clocks(self, policy: SLAPolicy) -> Clocks:
+        if policy.pk not in self._clocks:
+            if self._calendar is None:
+                self._calendar = WorkingCalendar.load()
+            self._clocks[policy.pk] = Clocks(policy, self._calendar)
+        return self._clocks[policy.pk]
+
+    def staff(self, role: str) -> list:
+        if role not in self._staff:
+            from accounts.models import User
+
+            self._staff[role] = list(User.objects.filter(role=role, is_active=True).order_by("pk"))
+        return self._staff[role]
+
+
+def escalations_scan(
+    *,
+    now: datetime.datetime | None = None,
+    batch_size: int | None = None,
+    time_budget: float = SCAN_TIME_BUDGET_SECONDS,
+) -> ScanResult:
+    """One pass of the scanner: claim what is due, batch by batch, each in its own transaction.
+
+    Safe to run several at once (two beats, a backlog of scan tasks, many workers): SKIP LOCKED
+    hands each due check to one of them, and the others take the next rows or find nothing. A
+    worker that dies mid-batch rolls its transaction back; its checks are due again for the next
+    pass. Call it outside a transaction.
+    """
+    batch_size = batch_size or settings.SLA_SCAN_BATCH_SIZE
+    result = ScanResult()
+    context = _PassContext()
+    started = time.monotonic()
+    while True:
+        claimed, fired = _scan_batch_safely(now=now or timezone.now(), limit=batch_size, context=context)
+        result.claimed += claimed
+        result.escalations += fired
+        result.batches += 1
+        if claimed < batch_size or time.monotonic() - started > time_budget:
+            return result
+
+
+def _scan_batch_safely(*, now: datetime.datetime, limit: int, context: _PassContext) -> tuple[int, int]:
+    """A batch; if it fails for any reason but the database being unreachable, its checks again one
+    at a time, and a check that fails alone waits POISON_RETRY. One bad ticket must not hold up
+    every escalation due after it (the claim takes the oldest first)."""
+    try:
+        return _scan_batch(now=now, limit=limit, context=context)
+    except (OperationalError, InterfaceError):
+        raise  # the next pass retries the whole batch
+    except Exception:
+        logger.exception("An SLA scan batch failed; retrying its checks one at a time")
+    claimed = fired = 0
+    for pk in SLACheck.objects.filter(due_at__lte=now).order_by("due_at").values_list("pk", flat=True)[:limit]:
+        try:
+            one_claimed, one_fired = _scan_batch(now=now, limit=1, context=context, only=pk)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            logger.exception("SLA check %s failed; trying it again in %s", pk, POISON_RETRY)
+            SLACheck.objects.filter(pk=pk).update(due_at=now + POISON_RETRY)
+            one_claimed, one_fired = 1, 0
+        claimed += one_claimed
+        fired += one_fired
+    return claimed, fired
+
+
+def _scan_batch(*, now: datetime.datetime, limit: int, context: _PassContext, only: int | None = None):
+    with transaction.atomic():
+        checks = _claim_due(now=now, limit=limit, only=only)
+        if not checks:
+            return 0, 0
+        firings, moved, done = [], [], []
+        for check in checks:
+            firings.extend(_advance(check, now=now, context=context, moved=moved, done=done))
+        escalations = _escalations_write(firings, now=now)
+        if escalations:
+            _escalations_announce(escalations, now=now, context=context)
+        if moved:
+            SLACheck.objects.bulk_update(moved, ["level", "due_at"])
+        if done:
+            SLACheck.objects.filter(pk__in=done).delete()
+    return len(checks), len(escalations)
+
+
+def _claim_due(*, now: datetime.datetime, limit: int, only: int | None = None) -> list[SLACheck]:
+    """The oldest due checks nobody else holds, locked until the caller's transaction ends.
+
+    Walks the `sla_check_due` index; locks only the check rows (OF self), never the tickets.
+    """
+    due = SLACheck.objects.select_for_update(skip_locked=True, of=("self",)).filter(due_at__lte=now)
+    if only is not None:
+        due = due.filter(pk=only)
+    return list(due.select_related("ticket__sla_policy", "ticket__merchant").order_by("due_at")[:limit])
+
+
+def _advance(check: SLACheck, *, now, context: _PassContext, moved: list, done: list) -> list[_Firing]:
+    """Decide what a claimed check fires, and where it goes next (moved) or that it ends (done)."""
+    ticket = check.ticket
+    if not milestone_running(ticket, check.milestone):
+        done.append(check.pk)  # stale: transitions delete these, but never fire on one
+        return []
+    times = level_times(ticket=ticket, milestone=check.milestone, clocks=context.clocks(ticket.sla_policy))
+    remaining = LEVEL_ORDER[LEVEL_ORDER.index(check.level) :]
+    due = [level for level in remaining if times[level] <= now]
+    if not due:
+        # The level moved later since the row was written (a policy change): wait for it.
+        check.due_at = times[check.level]
+        moved.append(check)
+        return []
+    if len(due) > 1 and due[0] == Level.AT_RISK:
+        due = due[1:]  # the breach overtook the warning (the scanner was down): no stale "at risk"
+    later = LEVEL_ORDER[LEVEL_ORDER.index(due[-1]) + 1 :]
+    if later:
+        check.level, check.due_at = later[0], times[later[0]]
+        moved.append(check)
+    else:
+        done.append(check.pk)
+    deadline = times[Level.BREACHED]
+    return [_Firing(ticket, check.milestone, level, times[level], deadline) for level in due]
+
+
+def _escalations_write(firings: list[_Firing], *, now) -> list[Escalation]:
+    rows = [
+        Escalation(
+            ticket=f.ticket, milestone=f.milestone, level=f.level, deadline=f.deadline, due_at=f.due_at, fired_at=now
+        )
+        for f in firings
+    ]
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return Escalation.objects.bulk_create(rows)
+    except IntegrityError:
+        pass
+    # The backstop held: one of them had already fired. Keep the others, one savepoint each.
+    created = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+            created.append(row)
+        except IntegrityError:
+            logger.warning("Escalation %s/%s/%s had already fired", row.ticket_id, row.milestone, row.level)
+    return created
+
+
+def _escalations_announce(escalations: list[Escalation], *, now, context: _PassContext) -> None:
+    """Who is told, the timeline entries (partner webhooks) and the outbox rows, in the batch's
+    transaction; the outbox is delivered after commit."""
+    from accounts.models import User
+    from notifications.services import Message, deliveries_queue
+    from technicians.models import Assignment
+    from tickets.models import TicketEvent
+    from tickets.services import ticket_event_record
+
+    on_the_job = {
+        a.ticket_id: a.technician.user
+        for a in Assignment.objects.filter(
+            ticket_id__in={e.ticket_id for e in escalations}, released_at__isnull=True, completed_at__isnull=True
+        ).select_related("technician__user")
+    }
+    told, messages = [], []
+    for escalation in escalations:
+        if escalation.level == Level.MANAGER:
+            recipients = context.staff(User.Role.MANAGER)
+        else:
+            recipients = list(context.staff(User.Role.DISPATCHER))
+            technician = on_the_job.get(escalation.ticket_id)
+            if technician is not None and technician.is_active and escalation.milestone != Milestone.RESPOND:
+                recipients.append(technician)
+        told.extend(Escalation.recipients.through(escalation_id=escalation.pk, user_id=user.pk) for user in recipients)
+        link = reverse("tickets:detail", args=[escalation.ticket.number])
+        for user in recipients:
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                subject, body = escalation_message(escalation, now=now)
+            messages.extend(
+                Message(
+                    recipient=user,
+                    channel=channel,
+                    subject=subject,
+                    body=body,
+                    link=link,
+                    ticket=escalation.ticket,
+                    source=f"escalation:{escalation.pk}",
+                )
+                for channel in LEVEL_CHANNELS[escalation.level]
+                if channel == "in_app" or (channel == "email" and user.email) or (channel == "sms" and user.phone)
+            )
+        with translation.override(settings.LANGUAGE_CODE):
+            timeline_text = escalation_message(escalation, now=now)[0]
+        ticket_event_record(
+            ticket=escalation.ticket,
+            kind=TicketEvent.Kind.ESCALATED,
+            message=timeline_text,
+            # "At risk" is the team's early warning; breaches are the merchant's and partner's business.
+            public=escalation.level != Level.AT_RISK,
+            data={
+                "escalation": escalation.pk,
+                "milestone": escalation.milestone,
+                "level": escalation.level,
+                "deadline": escalation.deadline.isoformat(),
+                "late_seconds": int((now - escalation.deadline).total_seconds()),
+                "told": [user.username for user in recipients],
+            },
+        )
+    Escalation.recipients.through.objects.bulk_create(told)
+    deliveries_queue(messages=messages, now=now)
+
+
+def escalation_message(escalation: Escalation, *, now: datetime.datetime) -> tuple[str, str]:
+    """Subject and body of the notice, in the active language: the ticket, the milestone, how
+    late (or how much time is left) and the deadline."""
+    ticket = escalation.ticket
+    values = {
+        "number": ticket.number,
+        "merchant": ticket.merchant.name,
+        "milestone": milestone_phrase(escalation.milestone),
+        "deadline": timezone.localtime(escalation.deadline).strftime("%Y-%m-%d %H:%M"),
+        "late": duration_text(now - escalation.deadline),
+    }
+    if escalation.level == Level.AT_RISK:
+        return (
+            _("%(number)s at risk: %(milestone)s due in %(late)s") % values,
+            _("%(merchant)s. The %(milestone)s deadline is %(deadline)s, %(late)s from now.") % values,
+        )
+    if escalation.level == Level.BREACHED:
+        return (
+            _("%(number)s breached: %(milestone)s %(late)s late") % values,
+            _("%(merchant)s. The %(milestone)s deadline was %(deadline)s; it is %(late)s late.") % values,
+        )
+    return (
+        _("%(number)s still breached: %(milestone)s %(late)s late") % values,
+        _(
+            "%(merchant)s. The %(milestone)s deadline was %(deadline)s and is still not met %(late)s later. "
+            "Dispatchers were told when it was missed."
+        )
+        % values,
+    )
+
+
+# --- the escalations inbox --------------------------------------------------------------------------
+
+
+def escalation_acknowledge(*, escalation: Escalation, by) -> Escalation:
+    """A dispatcher or manager takes an escalation on. One conditional UPDATE: of two people
+    acknowledging at once, the second is told the first already did."""
+    if not is_staff_actor(by):
+        raise ActionNotAllowed()
+    now = timezone.now()
+    updated = Escalation.objects.filter(pk=escalation.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, acknowledged_by=by
+    )
+    if updated != 1:
+        raise StateConflict(_("Someone already acknowledged this escalation."), code="already_acknowledged")
+    escalation.acknowledged_at, escalation.acknowledged_by = now, by
+    return escalation

@@ -1,0 +1,36 @@
+import datetime
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.scoping import is_staff_actor
+from sla import selectors
+from sla.api.serializers import SummaryInput, SummaryOutput
+
+
+class IsStaffActor(BasePermission):
+    """Dispatchers, managers and admins."""
+
+    def has_permission(self, request, view):
+        return is_staff_actor(request.user)
+
+
+class SummaryView(APIView):
+    permission_classes = [IsAuthenticated, IsStaffActor]
+
+    @extend_schema(
+        operation_id="sla_summary",
+        parameters=[SummaryInput],
+        responses=SummaryOutput,
+        summary="SLA compliance for tickets filed in the last N days, and the open escalations",
+        tags=["sla"],
+    )
+    def get(self, request):
+        params = SummaryInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        until = timezone.now()
+        since = until - datetime.timedelta(days=params.validated_data["days"])
+        return Response(SummaryOutput(selectors.sla_summary(since=since, until=until, now=until)).data)

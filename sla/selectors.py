@@ -1,0 +1,344 @@
+"""Reads for SLA pages and the API: a ticket's SLA state, the escalations inbox, the dashboard.
+
+Escalations and the dashboard are for staff (dispatchers, managers, admins); the views check it
+with `accounts.scoping.is_staff_actor` and the inbox goes through `visible_to` as well. A ticket's
+SLA state is shown to whoever may see the ticket.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.scoping import visible_to
+from sla.calendar import WallClock, WorkingCalendar
+from sla.models import Escalation, Level, Milestone, SLACheck
+from sla.services import MILESTONES, Clocks, level_times
+from sla.text import duration_text
+from technicians.models import Technician
+from tickets.models import OPEN_STATUSES, Status, Ticket
+
+# --- one ticket's SLA state -------------------------------------------------------------------------
+
+
+class State:
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    MET = "met"
+    PAUSED = "paused"
+    NONE = "none"
+
+
+STATE_LABELS = {
+    State.ON_TRACK: gettext_lazy("On track"),
+    State.AT_RISK: gettext_lazy("At risk"),
+    State.BREACHED: gettext_lazy("Breached"),
+    State.MET: gettext_lazy("Met"),
+    State.PAUSED: gettext_lazy("Paused"),
+    State.NONE: gettext_lazy("No deadline"),
+}
+# The ticket's overall state is its worst milestone's.
+_SEVERITY = [State.BREACHED, State.AT_RISK, State.PAUSED, State.ON_TRACK, State.MET, State.NONE]
+
+
+@dataclass(frozen=True)
+class MilestoneStatus:
+    milestone: str
+    label: str
+    deadline: datetime.datetime
+    met_at: datetime.datetime | None
+    state: str
+    detail: str
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+
+@dataclass(frozen=True)
+class TicketSLA:
+    state: str
+    milestones: list[MilestoneStatus]
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+
+class ClockBook:
+    """Clocks per policy over one calendar, so a list of tickets loads the calendar once."""
+
+    def __init__(self, calendar: WorkingCalendar | None = None):
+        self._calendar = calendar
+        self._clocks: dict[int, Clocks] = {}
+
+    def for_policy(self, policy) -> Clocks:
+        if policy.pk not in self._clocks:
+            if self._calendar is None:
+                self._calendar = WorkingCalendar.load()
+            self._clocks[policy.pk] = Clocks(policy, self._calendar)
+        return self._clocks[policy.pk]
+
+
+def ticket_sla_status(
+    *, ticket: Ticket, now: datetime.datetime | None = None, clocks: ClockBook | None = None
+) -> TicketSLA:
+    """Each milestone's state (on track, at risk, breached, met, paused) with the time left or
+    overdue, and the ticket's overall state. Expects `sla_policy` loaded (select_related)."""
+    now = now or timezone.now()
+    clocks = clocks or ClockBook()
+    milestones = [
+        status
+        for milestone in Milestone
+        if (status := _milestone_status(ticket, milestone, now=now, clocks=clocks)) is not None
+    ]
+    states = {m.state for m in milestones}
+    overall = next((state for state in _SEVERITY if state in states), State.NONE)
+    return TicketSLA(state=overall, milestones=milestones)
+
+
+def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook) -> MilestoneStatus | None:
+    deadline_field, met_field = MILESTONES[milestone]
+    deadline, met_at = getattr(ticket, deadline_field), getattr(ticket, met_field)
+    if deadline is None:
+        return None  # consultations have no on-site deadline; tickets without a policy none at all
+
+    def status(state, detail):
+        return MilestoneStatus(milestone, str(Milestone(milestone).label), deadline, met_at, state, detail)
+
+    if met_at is not None:
+        if met_at <= deadline:
+            return status(State.MET, _("Met %(when)s") % {"when": _local(met_at)})
+        return status(State.BREACHED, _("Met %(late)s late") % {"late": duration_text(met_at - deadline)})
+    if milestone == Milestone.ONSITE and ticket.resolved_at is not None:
+        # A remote fix ends the on-site clock: no visit was needed.
+        if ticket.resolved_at <= deadline:
+            return status(State.MET, _("Not needed: fixed remotely"))
+        return status(
+            State.BREACHED,
+            _("Fixed remotely %(late)s after the deadline") % {"late": duration_text(ticket.resolved_at - deadline)},
+        )
+    if ticket.status == Status.CANCELLED:
+        if ticket.cancelled_at and ticket.cancelled_at > deadline:
+            return status(State.BREACHED, _("Missed before the ticket was cancelled"))
+        return status(State.NONE, _("Cancelled"))
+    if ticket.status == Status.WAITING_MERCHANT and ticket.paused_at is not None:
+        if deadline <= ticket.paused_at:
+            return status(State.BREACHED, _("Missed before the pause"))
+        clock = clocks.for_policy(ticket.sla_policy).for_milestone(milestone) if ticket.sla_policy else WallClock()
+        left = clock.between(ticket.paused_at, deadline)
+        return status(State.PAUSED, _("Clock paused with %(left)s left") % {"left": duration_text(left)})
+    if now > deadline:
+        return status(State.BREACHED, _("Overdue by %(late)s") % {"late": duration_text(now - deadline)})
+    left = _("%(left)s left") % {"left": duration_text(deadline - now)}
+    if ticket.sla_policy is not None:
+        times = level_times(ticket=ticket, milestone=milestone, clocks=clocks.for_policy(ticket.sla_policy))
+        if now >= times[Level.AT_RISK]:
+            return status(State.AT_RISK, left)
+    return status(State.ON_TRACK, left)
+
+
+def _local(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+# --- the escalations inbox ------------------------------------------------------------------------
+
+
+def escalation_list(*, actor, acknowledged: bool = False, level: str = "", milestone: str = ""):
+    """Open (or acknowledged) escalations, newest first, with what a row shows already loaded."""
+    escalations = visible_to(Escalation.objects.all(), actor).filter(acknowledged_at__isnull=not acknowledged)
+    if level in Level.values:
+        escalations = escalations.filter(level=level)
+    if milestone in Milestone.values:
+        escalations = escalations.filter(milestone=milestone)
+    return (
+        escalations.select_related("ticket__merchant", "acknowledged_by")
+        .prefetch_related("recipients")
+        .order_by("-fired_at", "-pk")
+    )
+
+
+def escalation_get(*, actor, pk: int) -> Escalation:
+    return visible_to(Escalation.objects.all(), actor).select_related("ticket").get(pk=pk)
+
+
+def open_escalation_counts() -> dict[str, int]:
+    rows = Escalation.objects.filter(acknowledged_at__isnull=True).values("level").annotate(n=Count("pk"))
+    counts = {level: 0 for level in Level.values}
+    counts.update({row["level"]: row["n"] for row in rows})
+    return counts
+
+
+# --- the manager dashboard -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compliance:
+    milestone: str
+    label: str
+    on_time: int
+    late: int
+    missed: int
+    pending: int
+
+    @property
+    def decided(self) -> int:
+        return self.on_time + self.late + self.missed
+
+    @property
+    def rate(self) -> float | None:
+        """Share of decided milestones met on time; None while nothing is decided."""
+        return self.on_time / self.decided if self.decided else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.1f} %"
+
+
+def _outcome_filters(milestone: str, now: datetime.datetime) -> dict[str, Q]:
+    """How a milestone of a ticket turned out, as filters on Ticket (the same rules as
+    `_milestone_status`): met on time, met late (or missed and then ended), missed and still
+    unmet, or pending (not due yet, or its clock paused before the deadline)."""
+    deadline, met = MILESTONES[milestone]
+    d = F(deadline)
+    has = Q(**{f"{deadline}__isnull": False})
+    unmet = Q(**{f"{met}__isnull": True})
+    on_time = has & Q(**{f"{met}__lte": d})
+    late = has & Q(**{f"{met}__gt": d})
+    if milestone == Milestone.ONSITE:
+        remote = unmet & Q(resolved_at__isnull=False)
+        on_time |= has & remote & Q(resolved_at__lte=d)
+        late |= has & remote & Q(resolved_at__gt=d)
+        unmet &= Q(resolved_at__isnull=True)
+    # A clock paused before the deadline stands still; a pause after the deadline undoes nothing.
+    paused_in_time = Q(status=Status.WAITING_MERCHANT, paused_at__lt=d)
+    cancelled_in_time = Q(status=Status.CANCELLED, cancelled_at__lte=d)
+    missed = has & unmet & Q(**{f"{deadline}__lt": now}) & ~cancelled_in_time & ~paused_in_time
+    pending = has & unmet & ~Q(status=Status.CANCELLED) & (Q(**{f"{deadline}__gte": now}) | paused_in_time)
+    return {"on_time": on_time, "late": late, "missed": missed, "pending": pending}
+
+
+def sla_compliance(*, since: datetime.datetime, until: datetime.datetime, now=None) -> list[Compliance]:
+    """Per milestone, for tickets filed in [since, until): on time, late, missed, pending. One query."""
+    now = now or timezone.now()
+    aggregates = {}
+    for milestone in Milestone:
+        for name, condition in _outcome_filters(milestone, now).items():
+            aggregates[f"{milestone}_{name}"] = Count("pk", filter=condition)
+    counts = Ticket.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(**aggregates)
+    return [
+        Compliance(
+            milestone=milestone,
+            label=str(Milestone(milestone).label),
+            **{name: counts[f"{milestone}_{name}"] for name in ("on_time", "late", "missed", "pending")},
+        )
+        for milestone in Milestone
+    ]
+
+
+def _unmet(prefix: str = "") -> Q:
+    return (
+        Q(milestone=Milestone.RESPOND, **{f"{prefix}responded_at__isnull": True})
+        | Q(milestone=Milestone.ONSITE, **{f"{prefix}onsite_at__isnull": True, f"{prefix}resolved_at__isnull": True})
+        | Q(milestone=Milestone.RESOLVE, **{f"{prefix}resolved_at__isnull": True})
+    )
+
+
+def breached_open(*, limit: int | None = 20):
+    """Breaches still unmet on open tickets, most overdue first (from the escalations, not by
+    reading open tickets)."""
+    rows = (
+        Escalation.objects.filter(level=Level.BREACHED, ticket__status__in=OPEN_STATUSES)
+        .filter(_unmet("ticket__"))
+        .select_related("ticket__merchant")
+        .order_by("deadline", "pk")
+    )
+    return rows[:limit] if limit else rows
+
+
+def at_risk_open(*, now=None, limit: int | None = 20):
+    """Milestones warned about and not yet due: the next check is the breach and it lies ahead.
+    Paused tickets have no checks, so they are not listed."""
+    now = now or timezone.now()
+    rows = (
+        SLACheck.objects.filter(level=Level.BREACHED, due_at__gt=now)
+        .select_related("ticket__merchant")
+        .order_by("due_at", "pk")
+    )
+    return rows[:limit] if limit else rows
+
+
+@dataclass(frozen=True)
+class Workload:
+    technician: Technician
+    open_jobs: int
+    overdue_jobs: int
+    completed: int
+
+    @property
+    def load(self) -> float:
+        return self.open_jobs / self.technician.capacity if self.technician.capacity else 0.0
+
+    @property
+    def load_percent(self) -> int:
+        return round(self.load * 100)
+
+
+def technician_workload(*, since: datetime.datetime, now=None) -> list[Workload]:
+    """Each technician's open jobs against capacity, the open ones overdue, and the jobs completed
+    since `since`. One query."""
+    now = now or timezone.now()
+    active = Q(assignments__released_at__isnull=True, assignments__completed_at__isnull=True)
+    running = ~Q(assignments__ticket__status=Status.WAITING_MERCHANT)
+    overdue = Q(assignments__ticket__onsite_by__lt=now, assignments__ticket__onsite_at__isnull=True) | Q(
+        assignments__ticket__resolve_by__lt=now, assignments__ticket__resolved_at__isnull=True
+    )
+    technicians = (
+        Technician.objects.select_related("user")
+        .annotate(
+            open_jobs=Count("assignments", filter=active),
+            overdue_jobs=Count("assignments", filter=active & running & overdue),
+            completed=Count("assignments", filter=Q(assignments__completed_at__gte=since)),
+        )
+        .order_by("-open_jobs", "user__username")
+    )
+    return [Workload(t, t.open_jobs, t.overdue_jobs, t.completed) for t in technicians]
+
+
+def tickets_for_export(*, since: datetime.datetime, until: datetime.datetime):
+    """Tickets filed in [since, until) with what the CSV report needs, oldest first."""
+    return (
+        Ticket.objects.filter(created_at__gte=since, created_at__lt=until)
+        .select_related("merchant", "sla_policy")
+        .annotate(escalation_count=Count("escalations"))
+        .order_by("created_at", "pk")
+    )
+
+
+def sla_summary(*, since: datetime.datetime, until: datetime.datetime, now=None) -> dict:
+    """The numbers of the dashboard, for the API: compliance per milestone, open escalations per
+    level, and how many open tickets are breached or at risk."""
+    now = now or timezone.now()
+    compliance = sla_compliance(since=since, until=until, now=now)
+    return {
+        "since": since,
+        "until": until,
+        "milestones": {
+            row.milestone: {
+                "on_time": row.on_time,
+                "late": row.late,
+                "missed": row.missed,
+                "pending": row.pending,
+                "compliance": None if row.rate is None else round(row.rate, 4),
+            }
+            for row in compliance
+        },
+        "open_escalations": open_escalation_counts(),
+        "breached_tickets": breached_open(limit=None).order_by().values("ticket").distinct().count(),
+        "at_risk_tickets": at_risk_open(now=now, limit=None).order_by().values("ticket").distinct().count(),
+    }

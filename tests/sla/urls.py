@@ -1,0 +1,7 @@
+"""The project's URLs plus the SLA API where the API's configuration mounts it (/api/v1/sla/)."""
+
+from django.urls import include, path
+
+from possystem.urls import urlpatterns as project
+
+urlpatterns = [*project, path("api/v1/sla/", include("sla.api.urls"))]
