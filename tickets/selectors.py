@@ -23,7 +23,9 @@ def _by_status(tickets, status: str):
 
 def ticket_list(*, actor, status: str = "", search: str = ""):
     """Tickets the actor may see, newest first, with what a list row shows already loaded."""
-    tickets = _by_status(visible_to(Ticket.objects.all(), actor).select_related("merchant", "device__model"), status)
+    tickets = _by_status(
+        visible_to(Ticket.objects.all(), actor).select_related("merchant", "device__model", "sla_policy"), status
+    )
     if search:
         tickets = tickets.filter(Q(number__icontains=search) | Q(device__serial_number__icontains=search))
     return tickets.order_by("-created_at", "-pk")
@@ -48,7 +50,7 @@ def ticket_console(
     )
     tickets = (
         visible_to(Ticket.objects.all(), actor)
-        .select_related("merchant__region", "device__model", "device__region")
+        .select_related("merchant__region", "device__model", "device__region", "sla_policy")
         .prefetch_related(
             Prefetch("assignments", queryset=Assignment.objects.select_related("technician__user").order_by("pk"))
         )
@@ -147,7 +149,13 @@ def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
     jobs = (
         visible_to(Assignment.objects.all(), actor)
         .filter(technician__user=actor)
-        .select_related("technician", "ticket__merchant__region", "ticket__device__model", "ticket__device__region")
+        .select_related(
+            "technician",
+            "ticket__merchant__region",
+            "ticket__device__model",
+            "ticket__device__region",
+            "ticket__sla_policy",
+        )
     )
     if open_jobs:
         jobs = jobs.filter(released_at__isnull=True, completed_at__isnull=True).order_by(

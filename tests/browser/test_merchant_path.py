@@ -45,7 +45,7 @@ def test_a_merchant_files_follows_replies_and_rates(open_page, merchant, dispatc
     assert "In warranty until" in page.inner_text("[data-testid=warranty-reason]")
     deadlines = page.inner_text("[data-testid=deadlines]")
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", deadlines)
-    assert "left" in page.inner_text("[data-testid=time-left]")
+    assert "left" in page.inner_text("[data-testid=sla]")
     # The photo loads, through the view that checks who is asking.
     assert page.locator("[data-testid=filing-photos] img").count() == 1
     width = page.wait_for_function(

@@ -270,7 +270,7 @@ class TestTheSummaryApi:
         response = client.get("/api/v1/sla/summary/?days=0")
 
         assert response.status_code == 400
-        assert "days" in response.json()
+        assert "days" in response.json()["errors"]
 
     @pytest.mark.parametrize("persona", ["merchant", "partner"])
     def test_others_are_refused(self, client, persona, request):

@@ -65,7 +65,7 @@ def test_filing_shows_the_number_warranty_decision_and_deadlines(client, merchan
     assert ticket.warranty_covered
     assert "In warranty until" in page and "the repair is free" in page
     assert ticket.respond_by is not None
-    assert 'data-testid="time-left"' in page
+    assert 'data-milestone="respond" data-state="on_track"' in page
     assert "left" in page  # time remaining next to each deadline
     assert ticket.photos.count() == 1
     assert ticket.contact_phone == "13800138000"

@@ -22,8 +22,9 @@ def tickets_for(merchant, count):
     return [file_ticket(merchant, device) for _ in range(count)]
 
 
-# session, user, unread notifications, count for the pager, the page of tickets
-LIST_QUERIES = 5
+# session, user, unread notifications, count for the pager, the page of tickets, the working-day
+# calendar's corrections (once per page, for the SLA states)
+LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("count", [N, 3 * N])
@@ -47,8 +48,8 @@ def busy_ticket(merchant, dispatcher, technician, rounds):
 
 
 # session, user, the ticket with its one-to-ones, assignments, quotes, events, the photos on their
-# comments, the photos filed with the ticket, unread notifications
-MERCHANT_DETAIL_QUERIES = 9
+# comments, the photos filed with the ticket, unread notifications, the calendar's corrections
+MERCHANT_DETAIL_QUERIES = 10
 # the same, plus the technicians offered for re-assignment with their regions and trained models
 DISPATCHER_DETAIL_QUERIES = MERCHANT_DETAIL_QUERIES + 3
 
@@ -73,8 +74,8 @@ def test_the_ticket_page_costs_the_same_for_n_and_3n_events(
 
 
 # session, user, regions for the filter, count for the pager, the page of tickets, their
-# assignments, unread notifications
-CONSOLE_QUERIES = 7
+# assignments, unread notifications, the calendar's corrections
+CONSOLE_QUERIES = 8
 
 
 @pytest.mark.parametrize("count", [N, 3 * N])
@@ -91,8 +92,8 @@ def test_the_console_costs_the_same_for_n_and_3n_tickets(
     assert all(t.number in page for t in tickets)
 
 
-# session, user, open jobs, recently completed jobs, unread notifications
-JOBS_QUERIES = 5
+# session, user, open jobs, recently completed jobs, unread notifications, the calendar's corrections
+JOBS_QUERIES = 6
 
 
 @pytest.mark.parametrize("count", [N, 3 * N])
