@@ -93,7 +93,8 @@ def event_types_for(event) -> list[str]:
         return [Event.CREATED]
     if event.kind == TicketEvent.Kind.STATUS_CHANGED and event.public:
         return [Event.STATUS_CHANGED, *([Event.RESOLVED] if event.to_status == Status.RESOLVED else [])]
-    if event.kind == TicketEvent.Kind.ESCALATED:
+    if event.kind == TicketEvent.Kind.ESCALATED and event.public:
+        # Partners hear of breaches, as the merchant's timeline shows them; "at risk" stays internal.
         return [Event.ESCALATED]
     return []
 

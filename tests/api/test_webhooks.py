@@ -246,3 +246,20 @@ def test_production_refuses_addresses_inside_the_network(subscription, receiver,
     assert send_due() == ["failed"]
     assert receiver.received == []
     assert WebhookDelivery.objects.get().last_error.startswith("refused")
+
+
+def test_a_breach_reaches_the_partner_and_at_risk_stays_internal(partner, merchant, device):
+    from sla.services import escalations_scan
+
+    subscription = WebhookSubscription.objects.create(
+        partner=partner.partner, url="https://hooks.example/pos", events=["ticket.escalated"], secret="s" * 64
+    )
+    ticket = factories.file_ticket(merchant, device=device)
+    at_risk = ticket.respond_by - (ticket.respond_by - ticket.created_at) * 0.2
+    escalations_scan(now=at_risk)
+    assert not subscription.deliveries.exists()
+
+    escalations_scan(now=ticket.respond_by + datetime.timedelta(minutes=1))
+    delivery = subscription.deliveries.get()
+    assert delivery.event_type == "ticket.escalated"
+    assert delivery.payload["data"]["escalation"] == {"milestone": "respond", "level": "breached"}
