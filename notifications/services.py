@@ -26,7 +26,8 @@ def notify_users(
     ticket=None,
     email: bool = True,
 ) -> list[Notification]:
-    """Write one in-app notification per recipient and queue its e-mail copy for after commit.
+    """Write one in-app notification per recipient, in the caller's transaction, and an outbox row
+    for its e-mail copy (sent after commit; see the outbox below).
 
     `compose` returns (subject, body); it is called once per recipient with the recipient's language
     active, so every user reads the message in their own language.
@@ -40,26 +41,22 @@ def notify_users(
         )
     created = Notification.objects.bulk_create(notifications)
     if email:
-        from notifications.tasks import send_notification_email
-
-        for notification in created:
-            if notification.recipient.email:
-                send_notification_email.delay_on_commit(notification.pk)
+        deliveries_queue(
+            messages=[
+                Message(
+                    recipient=n.recipient,
+                    channel=Delivery.Channel.EMAIL,
+                    subject=n.subject,
+                    body=n.body,
+                    source=f"notification:{n.pk}",
+                    link=link,
+                    ticket=ticket,
+                )
+                for n in created
+                if n.recipient.email
+            ]
+        )
     return created
-
-
-def notification_send_email(*, notification_id: int) -> bool:
-    """Send the e-mail copy of a notification; False when there is nothing to send."""
-    from django.core.mail import send_mail
-
-    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
-    if notification is None or not notification.recipient.email:
-        return False
-    body = notification.body
-    if notification.link:
-        body = f"{body}\n\n{settings.SITE_URL}{notification.link}"
-    send_mail(notification.subject, body, None, [notification.recipient.email])
-    return True
 
 
 def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:

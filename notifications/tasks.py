@@ -1,23 +1,10 @@
 import logging
-import smtplib
 
 from celery import shared_task
 
-from notifications.services import deliveries_requeue, delivery_send, notification_send_email
+from notifications.services import deliveries_requeue, delivery_send
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(
-    name="notifications.send_email",
-    ignore_result=True,
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=10,
-)
-def send_notification_email(notification_id: int) -> None:
-    notification_send_email(notification_id=notification_id)
 
 
 @shared_task(name="notifications.deliver", ignore_result=True)

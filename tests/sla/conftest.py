@@ -62,3 +62,16 @@ def scan_at(moment: datetime.datetime, **kwargs):
 
     with time_machine.travel(moment, tick=False):
         return escalations_scan(**kwargs)
+
+
+def escalation_deliveries():
+    """The outbox rows escalations wrote (filing a ticket also queues the merchant's e-mail copy)."""
+    from notifications.models import Delivery
+
+    return Delivery.objects.filter(source__startswith="escalation:")
+
+
+@pytest.fixture
+def merchant(db):
+    """The merchant files without an e-mail address, so the outbox holds only what escalations owe."""
+    return factories.merchant_user(username="merchant-wang", email="")

@@ -12,7 +12,7 @@ from django.core import mail
 from notifications import services as notifications
 from notifications.channels import EmailChannel
 from notifications.models import Delivery, Notification
-from tests.sla.conftest import at, scan_at
+from tests.sla.conftest import at, escalation_deliveries, scan_at
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def send(delivery: Delivery) -> bool:
 
 
 def test_the_in_app_notice_is_written_once_however_often_the_task_runs(breached, told):
-    delivery = Delivery.objects.get(channel="in_app")
+    delivery = escalation_deliveries().get(channel="in_app")
 
     assert send(delivery) is True
     assert send(delivery) is False
@@ -45,7 +45,7 @@ def test_the_in_app_notice_is_written_once_however_often_the_task_runs(breached,
 
 def test_the_email_names_the_ticket_the_milestone_how_late_and_links_to_it(breached, told, settings):
     settings.SITE_URL = "https://service.example.com"
-    delivery = Delivery.objects.get(channel="email")
+    delivery = escalation_deliveries().get(channel="email")
 
     with time_machine.travel(BREACH + datetime.timedelta(seconds=2), tick=False):
         assert send(delivery) is True
@@ -61,9 +61,9 @@ def test_the_email_names_the_ticket_the_milestone_how_late_and_links_to_it(breac
 
 
 def test_a_worker_holding_the_lease_wins_the_race(breached):
-    delivery = Delivery.objects.get(channel="email")
+    delivery = escalation_deliveries().get(channel="email")
     with time_machine.travel(BREACH, tick=False):
-        Delivery.objects.filter(pk=delivery.pk).update(available_at=BREACH + datetime.timedelta(minutes=2))
+        escalation_deliveries().filter(pk=delivery.pk).update(available_at=BREACH + datetime.timedelta(minutes=2))
 
         assert send(delivery) is False  # another worker claimed it a moment ago
 
@@ -71,7 +71,7 @@ def test_a_worker_holding_the_lease_wins_the_race(breached):
 
 
 def test_a_failing_mail_server_is_retried_with_back_off_then_given_up(breached, monkeypatch, caplog):
-    delivery = Delivery.objects.get(channel="email")
+    delivery = escalation_deliveries().get(channel="email")
 
     def refuse(self, delivery):
         raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
@@ -94,7 +94,7 @@ def test_a_failing_mail_server_is_retried_with_back_off_then_given_up(breached, 
 
 
 def test_a_user_without_an_address_is_given_up_on_at_once(breached, told):
-    delivery = Delivery.objects.get(channel="email")
+    delivery = escalation_deliveries().get(channel="email")
     told["dispatcher"].email = ""
     told["dispatcher"].save(update_fields=["email"])
 
@@ -108,7 +108,7 @@ def test_a_user_without_an_address_is_given_up_on_at_once(breached, told):
 def test_sms_is_a_logged_stub_behind_the_same_interface(file_at, told, caplog):
     file_at(at(2026, 11, 27, 10))
     scan_at(at(2026, 11, 28, 14))  # managers told: in the app, by e-mail and by SMS
-    delivery = Delivery.objects.get(channel="sms")
+    delivery = escalation_deliveries().get(channel="sms")
 
     with caplog.at_level(logging.INFO, logger="notifications.channels"), time_machine.travel(at(2026, 11, 28, 14)):
         assert send(delivery) is True
@@ -129,7 +129,7 @@ def test_deliveries_are_enqueued_only_after_the_escalation_commits(
 
     for callback in callbacks:
         callback()
-    assert sorted(enqueued[0]) == sorted(Delivery.objects.values_list("pk", flat=True))
+    assert sorted(enqueued[0]) == sorted(escalation_deliveries().values_list("pk", flat=True))
 
 
 def test_a_broker_outage_at_commit_is_logged_and_the_sweeper_sends_it_later(
@@ -143,7 +143,7 @@ def test_a_broker_outage_at_commit_is_logged_and_the_sweeper_sends_it_later(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
 
     monkeypatch.setattr(tasks.deliver, "delay", broker_down)
-    ids = list(Delivery.objects.values_list("pk", flat=True))
+    ids = list(escalation_deliveries().values_list("pk", flat=True))
 
     with caplog.at_level(logging.WARNING, logger="notifications.services"):
         notifications.deliveries_enqueue(ids)  # what the on-commit hook runs; it must not raise
@@ -161,13 +161,13 @@ def test_a_broker_outage_at_commit_is_logged_and_the_sweeper_sends_it_later(
 
     assert sorted(sent[0]) == sorted(ids)
     # Available from now: the next sweep leaves them alone while this enqueue is worked off.
-    assert Delivery.objects.filter(available_at=BREACH + datetime.timedelta(seconds=31)).count() == len(ids)
+    assert escalation_deliveries().filter(available_at=BREACH + datetime.timedelta(seconds=31)).count() == len(ids)
 
 
 def test_the_sweeper_finds_a_lease_left_by_a_worker_that_died(breached, settings):
-    delivery = Delivery.objects.get(channel="email")
+    delivery = escalation_deliveries().get(channel="email")
     with time_machine.travel(BREACH, tick=False):
-        Delivery.objects.filter(pk=delivery.pk).update(
+        escalation_deliveries().filter(pk=delivery.pk).update(
             available_at=BREACH + datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS), attempts=1
         )
     late = BREACH + datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
@@ -175,12 +175,14 @@ def test_the_sweeper_finds_a_lease_left_by_a_worker_that_died(breached, settings
     with time_machine.travel(late + datetime.timedelta(seconds=29), tick=False):
         owed_early = notifications.deliveries_requeue()
     with time_machine.travel(late + datetime.timedelta(seconds=31), tick=False):
-        owed = set(Delivery.objects.filter(sent_at__isnull=True, available_at__lte=late).values_list("pk", flat=True))
+        owed = set(
+            escalation_deliveries().filter(sent_at__isnull=True, available_at__lte=late).values_list("pk", flat=True)
+        )
         assert delivery.pk in owed
         assert notifications.deliveries_requeue() >= 1
         assert send(delivery) is True
 
-    assert owed_early == len(Delivery.objects.all()) - 1  # every other row, never claimed, was owed
+    assert owed_early == len(escalation_deliveries().all()) - 1  # every other row, never claimed, was owed
     assert len(mail.outbox) == 1
 
 
@@ -192,13 +194,13 @@ def test_an_in_app_notice_another_worker_is_writing_is_left_to_it(file_at, told)
 
     file_at(at(2026, 11, 27, 10))
     scan_at(BREACH)
-    delivery = Delivery.objects.get(channel="in_app")
+    delivery = escalation_deliveries().get(channel="in_app")
     held, release = threading.Event(), threading.Event()
 
     def other_worker():
         try:
             with transaction.atomic():
-                list(Delivery.objects.select_for_update().filter(pk=delivery.pk))
+                list(escalation_deliveries().select_for_update().filter(pk=delivery.pk))
                 held.set()
                 release.wait(10)
         finally:

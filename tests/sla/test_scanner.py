@@ -9,11 +9,10 @@ import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from notifications.models import Delivery
 from sla import services as sla
 from sla.models import Escalation, Level, SLACheck
 from tests import factories
-from tests.sla.conftest import at, scan_at
+from tests.sla.conftest import at, escalation_deliveries, scan_at
 from tickets import services as tickets
 from tickets.models import TicketEvent
 
@@ -141,7 +140,7 @@ class TestWhoIsToldAndHow:
 
         escalation = Escalation.objects.get(ticket=ticket, milestone="onsite", level=Level.BREACHED)
         assert set(escalation.recipients.all()) == {told["dispatcher"], technician.user}
-        deliveries = Delivery.objects.filter(source=f"escalation:{escalation.pk}")
+        deliveries = escalation_deliveries().filter(source=f"escalation:{escalation.pk}")
         assert set(deliveries.values_list("recipient__username", "channel")) == {
             ("dispatcher-zhou", "in_app"),
             ("dispatcher-zhou", "email"),
@@ -159,7 +158,7 @@ class TestWhoIsToldAndHow:
 
         scan_at(at(2026, 11, 28, 4))
 
-        delivery = Delivery.objects.get()
+        delivery = escalation_deliveries().get()
         assert (delivery.recipient, delivery.channel) == (told["dispatcher"], "in_app")
         assert delivery.subject == f"{ticket.number} at risk: response due in 6 h 0 min"
 
@@ -171,7 +170,9 @@ class TestWhoIsToldAndHow:
 
         escalation = Escalation.objects.get(level=Level.MANAGER)
         assert list(escalation.recipients.all()) == [told["manager"]]
-        assert set(Delivery.objects.filter(source=f"escalation:{escalation.pk}").values_list("channel", flat=True)) == {
+        assert set(
+            escalation_deliveries().filter(source=f"escalation:{escalation.pk}").values_list("channel", flat=True)
+        ) == {
             "in_app",
             "email",
             "sms",
@@ -186,7 +187,7 @@ class TestWhoIsToldAndHow:
 
         # Until the translation pass the Chinese text equals the English; what matters is that
         # composing under another language works and names the ticket.
-        assert Delivery.objects.filter(recipient=told["dispatcher"]).exists()
+        assert escalation_deliveries().filter(recipient=told["dispatcher"]).exists()
 
     def test_the_escalation_is_on_the_timeline_in_the_same_transaction(self, file_at, told):
         ticket = file_at(FRIDAY_10)

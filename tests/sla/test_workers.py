@@ -17,10 +17,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
-from notifications.models import Delivery, Notification
+from notifications.models import Notification
 from sla.models import Escalation, Level
 from sla.services import LEVEL_CHANNELS, ticket_sla_changed
 from tests import factories
+from tests.sla.conftest import escalation_deliveries
 from tests.sla.processes import Processes, free_port, wait_until
 from tickets.models import Ticket, TicketEvent
 
@@ -65,8 +66,8 @@ def tickets_due(merchant, count: int, *, first: datetime.datetime, spread: datet
 
 def all_breached_and_delivered(processes: Processes, tickets: list[Ticket]) -> bool:
     breached = Escalation.objects.filter(ticket__in=tickets, milestone="respond", level=Level.BREACHED).count()
-    owed = Delivery.objects.filter(sent_at__isnull=True, failed_at__isnull=True).exists()
-    emails = Delivery.objects.filter(channel="email").count()
+    owed = escalation_deliveries().filter(sent_at__isnull=True, failed_at__isnull=True).exists()
+    emails = escalation_deliveries().filter(channel="email").count()
     return breached == len(tickets) and not owed and len(processes.emails()) >= emails
 
 
@@ -83,7 +84,7 @@ def assert_written_once_and_notified_once(processes: Processes, tickets: list[Ti
         len(e.recipients.all()) * (len(LEVEL_CHANNELS[e.level]) - ("sms" in LEVEL_CHANNELS[e.level]))
         for e in escalations
     )
-    deliveries = Delivery.objects.all()
+    deliveries = escalation_deliveries().all()
     assert deliveries.count() == owed
     assert not deliveries.filter(sent_at__isnull=True).exists()
     in_app = Notification.objects.filter(recipient__in=staff)
@@ -122,7 +123,7 @@ def test_two_workers_and_two_beats_escalate_each_deadline_once_and_notify_once(p
     delivered = [
         (d.sent_at - e.due_at).total_seconds()
         for e in breaches
-        for d in Delivery.objects.filter(source=f"escalation:{e.pk}", channel="in_app")
+        for d in escalation_deliveries().filter(source=f"escalation:{e.pk}", channel="in_app")
     ]
     print("\n" + lateness_report("escalation written after its deadline", fired))
     print(lateness_report("in-app notice delivered after the deadline", delivered))
@@ -172,7 +173,7 @@ def test_escalations_due_while_redis_is_down_go_out_when_it_is_back(processes, s
     wait_until(
         lambda: (
             Escalation.objects.filter(level=Level.AT_RISK).count() == 10
-            and not Delivery.objects.filter(sent_at__isnull=True).exists()
+            and not escalation_deliveries().filter(sent_at__isnull=True).exists()
         ),
         timeout=30,
         what="the warnings to go out",
@@ -195,5 +196,9 @@ def test_escalations_due_while_redis_is_down_go_out_when_it_is_back(processes, s
     time.sleep(2)
     assert_written_once_and_notified_once(processes, tickets, staff)
     breaches = Escalation.objects.filter(level=Level.BREACHED).values_list("pk", flat=True)
-    sent = Delivery.objects.filter(source__in=[f"escalation:{pk}" for pk in breaches]).values_list("sent_at", flat=True)
+    sent = (
+        escalation_deliveries()
+        .filter(source__in=[f"escalation:{pk}" for pk in breaches])
+        .values_list("sent_at", flat=True)
+    )
     assert min(sent) >= back
