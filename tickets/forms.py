@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from devices.models import FaultCategory
@@ -49,8 +50,12 @@ class PhotosField(forms.FileField):
         kwargs.setdefault("label", _("Photos"))
         kwargs.setdefault(
             "help_text",
-            _("Up to %(count)d JPEG or PNG photos, %(size)d MB each.")
-            % {"count": settings.TICKET_PHOTO_MAX_COUNT, "size": settings.TICKET_PHOTO_MAX_BYTES // (1024 * 1024)},
+            # Formatted when shown, in the reader's language (a field is built once, at import).
+            lazy(
+                lambda: _("Up to %(count)d JPEG or PNG photos, %(size)d MB each.")
+                % {"count": settings.TICKET_PHOTO_MAX_COUNT, "size": settings.TICKET_PHOTO_MAX_BYTES // (1024 * 1024)},
+                str,
+            )(),
         )
         super().__init__(**kwargs)
 

@@ -221,3 +221,11 @@ def test_the_list_filters_by_status_and_searches_by_number_or_serial(client, mer
     assert listed(q="P2-7005") == {second.number}
     assert listed(q=first.number) == {first.number}
     assert listed(status="nonsense") == {first.number, second.number}
+
+
+def test_the_form_speaks_the_readers_language_page_after_page(client, merchant):
+    client.force_login(merchant)
+    chinese = client.get(reverse("tickets:new"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = client.get(reverse("tickets:new"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "最多 5 张 JPEG 或 PNG 照片" in chinese
+    assert "Up to 5 JPEG or PNG photos, 5 MB each." in english
