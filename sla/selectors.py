@@ -142,6 +142,44 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
     return status(State.ON_TRACK, left)
 
 
+# "Breached" for filters and list rows, from the ticket's own columns (no clocks needed). It agrees
+# with the BREACHED state of `ticket_sla_status`: met late; missed while running; missed before a
+# pause or a cancellation; a remote fix after the on-site deadline. Paused clocks are not breached.
+_RUNNING = [status for status in OPEN_STATUSES if status != Status.WAITING_MERCHANT]
+
+
+def breached_q(now: datetime.datetime) -> Q:
+    """Tickets with at least one breached milestone at `now`."""
+    condition = Q(onsite_at__isnull=True, resolved_at__gt=F("onsite_by"))
+    for deadline, met in MILESTONES.values():
+        unmet = {f"{met}__isnull": True}
+        condition |= Q(**{f"{met}__gt": F(deadline)})
+        condition |= Q(**unmet, **{f"{deadline}__lt": now}, status__in=_RUNNING)
+        condition |= Q(**unmet, **{f"{deadline}__lte": F("paused_at")}, status=Status.WAITING_MERCHANT)
+        condition |= Q(**unmet, **{f"{deadline}__lt": F("cancelled_at")}, status=Status.CANCELLED)
+    return condition
+
+
+def ticket_is_breached(ticket: Ticket, now: datetime.datetime) -> bool:
+    """`breached_q` for one loaded ticket."""
+    if ticket.onsite_at is None and ticket.resolved_at and ticket.onsite_by and ticket.resolved_at > ticket.onsite_by:
+        return True
+    for deadline_field, met_field in MILESTONES.values():
+        deadline, met = getattr(ticket, deadline_field), getattr(ticket, met_field)
+        if deadline is None:
+            continue
+        if met is not None:
+            if met > deadline:
+                return True
+        elif (
+            (ticket.status in _RUNNING and deadline < now)
+            or (ticket.status == Status.WAITING_MERCHANT and ticket.paused_at and deadline <= ticket.paused_at)
+            or (ticket.status == Status.CANCELLED and ticket.cancelled_at and deadline < ticket.cancelled_at)
+        ):
+            return True
+    return False
+
+
 def _local(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 

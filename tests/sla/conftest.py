@@ -17,13 +17,6 @@ def at(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=SHANGHAI)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The personas' passwords are hashed with a fast hasher here; nothing in these tests signs in
-    with a password, and PBKDF2 costs most of a test's setup."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def policy(db):
     """The provider's standard promise: respond 24 h, on site 48 h, repair in 3 working days (2 for

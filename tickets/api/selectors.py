@@ -2,35 +2,11 @@
 
 import datetime
 
-from django.db.models import F, Q
 from django.utils import timezone
 
-from tickets.models import OPEN_STATUSES, Ticket, TicketComment
+from sla.selectors import breached_q
+from tickets.models import Ticket, TicketComment
 from tickets.selectors import sees_internal, ticket_list
-
-# Each milestone's deadline and the time it was met.
-MILESTONES = (("respond_by", "responded_at"), ("onsite_by", "onsite_at"), ("resolve_by", "resolved_at"))
-
-
-def breached_q(now: datetime.datetime) -> Q:
-    """A ticket is breached when a milestone was met late, or an open ticket's deadline has passed unmet."""
-    condition = Q()
-    for deadline, met in MILESTONES:
-        condition |= Q(**{f"{met}__gt": F(deadline)})
-        condition |= Q(**{f"{deadline}__lt": now, f"{met}__isnull": True, "status__in": OPEN_STATUSES})
-    return condition
-
-
-def ticket_is_breached(ticket: Ticket, now: datetime.datetime) -> bool:
-    for deadline_field, met_field in MILESTONES:
-        deadline, met = getattr(ticket, deadline_field), getattr(ticket, met_field)
-        if deadline is None:
-            continue
-        if met is not None and met > deadline:
-            return True
-        if met is None and ticket.status in OPEN_STATUSES and deadline < now:
-            return True
-    return False
 
 
 def ticket_list_filtered(

@@ -2,8 +2,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from devices.models import FaultCategory
+from sla.selectors import ticket_is_breached
 from technicians.models import RepairReport
-from tickets.api.selectors import ticket_is_breached
 from tickets.models import Kind, Priority, Status, Ticket, TicketComment, TicketEvent
 
 
