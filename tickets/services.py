@@ -804,7 +804,10 @@ def quote_decide(*, quote: Quote, by, approve: bool) -> Quote:
 
 
 def ticket_comment_add(*, ticket: Ticket, by, body: str, internal: bool = False, photos=()) -> TicketComment:
-    """A public reply (with photos) or, for staff and technicians, an internal note."""
+    """A public reply (with photos) or, for staff and technicians, an internal note.
+
+    The merchant's reply to a ticket waiting for information is the answer: the clocks run again.
+    (A ticket waiting on a quote resumes when the quote is answered, not on a reply.)"""
     staff_side = is_staff_actor(by) or _is_technician_of(by, ticket)
     _require(staff_side or _is_merchant_side(by, ticket))
     if internal and not staff_side:
@@ -846,6 +849,12 @@ def ticket_comment_add(*, ticket: Ticket, by, body: str, internal: bool = False,
                 ticket,
                 lambda: (_("New reply on %(number)s") % {"number": ticket.number}, comment.body[:500]),
             )
+        if (
+            not staff_side
+            and ticket.status == Status.WAITING_MERCHANT
+            and not Quote.objects.filter(ticket=ticket, status=Quote.Status.PENDING).exists()
+        ):
+            _resume(ticket, by=by, now=now)
     return comment
 
 

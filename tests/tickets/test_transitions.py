@@ -307,3 +307,24 @@ def test_details_are_updated_with_a_timeline_entry(ticket, merchant):
     ticket.refresh_from_db()
     assert ticket.contact_phone == "13912345678"
     assert ticket.events.last().data == {"fields": ["contact_phone", "description"]}
+
+
+def test_the_merchants_answer_resumes_a_ticket_waiting_for_information(ticket, merchant, dispatcher):
+    services.ticket_pause(ticket=ticket, by=dispatcher, reason="Which terminal? Two are registered.")
+    services.ticket_comment_add(ticket=ticket, by=dispatcher, body="Still there?")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.WAITING_MERCHANT  # staff writing does not end the wait
+    services.ticket_comment_add(ticket=ticket, by=merchant, body="The one at the front desk, S/N ending 0001.")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW
+    assert ticket.events.filter(kind=TicketEvent.Kind.RESUMED).count() == 1
+
+
+def test_a_reply_does_not_answer_a_pending_quote(merchant, dispatcher, technician, sla_policy):
+    from tests.factories import DeviceFactory
+
+    ticket = on_site(file_ticket(merchant, DeviceFactory(merchant=merchant.merchant)), dispatcher, technician)
+    services.quote_send(ticket=ticket, by=technician.user, parts_amount=Decimal("420"), labour_amount=Decimal("80"))
+    services.ticket_comment_add(ticket=ticket, by=merchant, body="Can you do it for less?")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.WAITING_MERCHANT
