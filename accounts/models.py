@@ -122,11 +122,3 @@ class User(AbstractUser):
                 condition=Q(role="partner", partner__isnull=False) | (~Q(role="partner") & Q(partner__isnull=True)),
             ),
         ]
-
-    @property
-    def is_staff_role(self) -> bool:
-        """Dispatchers, managers and admins see every organisation."""
-        return self.role in STAFF_ROLES or self.is_superuser
-
-
-STAFF_ROLES = frozenset({User.Role.DISPATCHER, User.Role.MANAGER, User.Role.ADMIN})

@@ -54,7 +54,6 @@ class PartnerPrincipal:
     is_anonymous = False
     is_active = True
     is_staff = False
-    is_staff_role = False
 
     @property
     def partner_id(self):
@@ -105,7 +104,3 @@ def visible_to(queryset: QuerySet, actor) -> QuerySet:
     if path is None or value is None:
         return queryset.none()
     return queryset.filter(**{path: value})
-
-
-def can_see(obj, actor) -> bool:
-    return visible_to(type(obj)._default_manager.filter(pk=obj.pk), actor).exists()

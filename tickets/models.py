@@ -148,10 +148,6 @@ class Ticket(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
-    def chargeable(self) -> bool:
-        return not self.warranty_covered
-
-    @property
     def warranty_reason_text(self) -> str:
         from warranty.services import reason_text
 

