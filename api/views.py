@@ -38,6 +38,14 @@ class ApiView(APIView):
             response.render()
         return response
 
+    @staticmethod
+    def parse(serializer_class, data, **kwargs) -> dict:
+        """The validated input, or a ValidationError the exception handler turns into a problem
+        (422 for a body's fields, 400 for query parameters)."""
+        serializer = serializer_class(data=data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
     def paginate(self, queryset, serializer_class, **context):
         """One page of `queryset` through `pagination_class`, as DRF's paginated response."""
         paginator = self.pagination_class()

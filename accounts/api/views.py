@@ -40,9 +40,8 @@ class MerchantListCreate(ApiView):
         ],
     )
     def post(self, request):
-        data = MerchantIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        data = self.parse(MerchantIn, request.data)
+        fields = dict(data)
         if "region" in fields:
             fields["region"] = Region.objects.filter(code=fields["region"]).first() or _unknown("region")
         if "partner" in fields:

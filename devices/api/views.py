@@ -29,9 +29,8 @@ class DeviceListCreate(ApiView):
         operation_id="devices_list", parameters=[DeviceFilter], responses=DeviceOut(many=True), tags=["devices"]
     )
     def get(self, request):
-        filters = DeviceFilter(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        query = filters.validated_data
+        filters = self.parse(DeviceFilter, request.query_params)
+        query = filters
         devices = selectors.device_list(
             actor=request.user,
             search=query.get("search", ""),
@@ -63,9 +62,8 @@ class DeviceListCreate(ApiView):
         ],
     )
     def post(self, request):
-        data = DeviceIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        data = self.parse(DeviceIn, request.data)
+        fields = dict(data)
         actor = request.user
         if not is_staff_actor(actor) and actor.role != "partner":
             raise ActionNotAllowed(_("Only partners and staff can register terminals."))
@@ -124,12 +122,9 @@ class DeviceWarranty(ApiView):
         ],
     )
     def get(self, request, serial_number: str):
-        query = WarrantyQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = self.parse(WarrantyQuery, request.query_params)
         device = device_or_404(request.user, serial_number)
-        decision = warranty_decide(
-            device=device, on=query.validated_data.get("on"), fault_category=query.validated_data.get("fault_category")
-        )
+        decision = warranty_decide(device=device, on=query.get("on"), fault_category=query.get("fault_category"))
         return Response(
             WarrantyOut(
                 {

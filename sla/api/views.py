@@ -4,9 +4,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.scoping import is_staff_actor
+from api.views import ApiView
 from sla import selectors
 from sla.api.serializers import SummaryInput, SummaryOutput
 
@@ -18,7 +18,7 @@ class IsStaffActor(BasePermission):
         return is_staff_actor(request.user)
 
 
-class SummaryView(APIView):
+class SummaryView(ApiView):
     permission_classes = [IsAuthenticated, IsStaffActor]
 
     @extend_schema(
@@ -29,8 +29,7 @@ class SummaryView(APIView):
         tags=["sla"],
     )
     def get(self, request):
-        params = SummaryInput(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = self.parse(SummaryInput, request.query_params)
         until = timezone.now()
-        since = until - datetime.timedelta(days=params.validated_data["days"])
+        since = until - datetime.timedelta(days=params["days"])
         return Response(SummaryOutput(selectors.sla_summary(since=since, until=until, now=until)).data)

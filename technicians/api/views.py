@@ -17,6 +17,5 @@ class TechnicianList(ApiView):
         description="For staff: who can be assigned, with open jobs against capacity.",
     )
     def get(self, request):
-        filters = TechnicianFilter(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        return self.paginate(technician_list(actor=request.user, **filters.validated_data), TechnicianOut)
+        filters = self.parse(TechnicianFilter, request.query_params)
+        return self.paginate(technician_list(actor=request.user, **filters), TechnicianOut)

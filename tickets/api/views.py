@@ -97,9 +97,8 @@ class TicketListCreate(ApiView):
         operation_id="tickets_list", parameters=[s.TicketFilter], responses=s.TicketOut(many=True), tags=TAGS
     )
     def get(self, request):
-        filters = s.TicketFilter(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        return self.paginate(ticket_list_filtered(actor=request.user, **filters.validated_data), s.TicketOut)
+        filters = self.parse(s.TicketFilter, request.query_params)
+        return self.paginate(ticket_list_filtered(actor=request.user, **filters), s.TicketOut)
 
     @extend_schema(
         operation_id="tickets_create",
@@ -109,9 +108,8 @@ class TicketListCreate(ApiView):
         examples=[FILE_EXAMPLE, FILED_EXAMPLE],
     )
     def post(self, request):
-        data = s.TicketFileIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        data = self.parse(s.TicketFileIn, request.data)
+        fields = dict(data)
         device, merchant = self._device_and_merchant(
             request.user, fields.pop("device", ""), fields.pop("merchant", None)
         )
@@ -156,9 +154,8 @@ class TicketDetail(ApiView):
     )
     def patch(self, request, number: str):
         ticket = ticket_or_404(request.user, number)
-        data = s.TicketUpdateIn(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
+        data = self.parse(s.TicketUpdateIn, request.data, partial=True)
+        changes = dict(data)
         # Fields that cannot be changed go to the service, which refuses them by name.
         changes.update({name: request.data[name] for name in request.data if name not in s.TicketUpdateIn().fields})
         services.ticket_update(ticket=ticket, by=request.user, **changes)
@@ -178,9 +175,8 @@ class TicketComments(ApiView):
     )
     def post(self, request, number: str):
         ticket = ticket_or_404(request.user, number)
-        data = s.CommentIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        comment = services.ticket_comment_add(ticket=ticket, by=request.user, **data.validated_data)
+        data = self.parse(s.CommentIn, request.data)
+        comment = services.ticket_comment_add(ticket=ticket, by=request.user, **data)
         return Response(s.CommentOut(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -197,9 +193,8 @@ class TicketCancel(ApiView):
     @extend_schema(operation_id="tickets_cancel", request=s.CancelIn, responses=s.TicketOut, tags=TAGS)
     def post(self, request, number: str):
         ticket = ticket_or_404(request.user, number)
-        data = s.CancelIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.ticket_cancel(ticket=ticket, by=request.user, reason=data.validated_data["reason"])
+        data = self.parse(s.CancelIn, request.data)
+        services.ticket_cancel(ticket=ticket, by=request.user, reason=data["reason"])
         return ticket_response(request, number)
 
 
@@ -207,9 +202,8 @@ class TicketAcknowledge(ApiView):
     @extend_schema(operation_id="tickets_acknowledge", request=s.MessageIn, responses=s.TicketOut, tags=STAFF_TAGS)
     def post(self, request, number: str):
         ticket = ticket_or_404(request.user, number)
-        data = s.MessageIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.ticket_acknowledge(ticket=ticket, by=request.user, message=data.validated_data["message"])
+        data = self.parse(s.MessageIn, request.data)
+        services.ticket_acknowledge(ticket=ticket, by=request.user, message=data["message"])
         return ticket_response(request, number)
 
 
@@ -220,9 +214,8 @@ class TicketAssign(ApiView):
         if not is_staff_actor(request.user):
             # Refuse before looking the technician up, so callers cannot probe technician ids.
             raise ActionNotAllowed()
-        data = s.AssignIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        data = self.parse(s.AssignIn, request.data)
+        fields = dict(data)
         technician = Technician.objects.select_related("user").filter(pk=fields.pop("technician")).first()
         if technician is None:
             raise InvalidInput({"technician": [_("No technician has this id.")]})
@@ -242,9 +235,8 @@ class TicketResolve(ApiView):
     @extend_schema(operation_id="tickets_resolve", request=s.ResolveIn, responses=s.TicketOut, tags=STAFF_TAGS)
     def post(self, request, number: str):
         ticket = ticket_or_404(request.user, number)
-        data = s.ResolveIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        data = self.parse(s.ResolveIn, request.data)
+        fields = dict(data)
         parts = []
         for index, part in enumerate(fields.pop("parts")):
             spare_part = SparePart.objects.filter(sku=part["sku"]).first()
@@ -261,7 +253,6 @@ class TicketClose(ApiView):
     @extend_schema(operation_id="tickets_close", request=s.MessageIn, responses=s.TicketOut, tags=STAFF_TAGS)
     def post(self, request, number: str):
         ticket = ticket_or_404(request.user, number)
-        data = s.MessageIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.ticket_close(ticket=ticket, by=request.user, message=data.validated_data["message"])
+        data = self.parse(s.MessageIn, request.data)
+        services.ticket_close(ticket=ticket, by=request.user, message=data["message"])
         return ticket_response(request, number)

@@ -54,9 +54,8 @@ class SubscriptionListCreate(ApiView):
         ],
     )
     def post(self, request):
-        data = SubscriptionIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        subscription = services.webhook_subscribe(by=request.user, **data.validated_data)
+        data = self.parse(SubscriptionIn, request.data)
+        subscription = services.webhook_subscribe(by=request.user, **data)
         return Response(SubscriptionCreatedOut(subscription).data, status=status.HTTP_201_CREATED)
 
 
@@ -83,11 +82,10 @@ class SubscriptionDeliveries(ApiView):
     )
     def get(self, request, id: int):
         subscription = subscription_or_404(request.user, id)
-        filters = DeliveryFilter(data=request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = self.parse(DeliveryFilter, request.query_params)
         deliveries = WebhookDelivery.objects.filter(subscription=subscription).prefetch_related(
             Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("attempted_at", "pk"))
         )
-        if "status" in filters.validated_data:
-            deliveries = deliveries.filter(status=filters.validated_data["status"])
+        if "status" in filters:
+            deliveries = deliveries.filter(status=filters["status"])
         return self.paginate(deliveries, DeliveryOut)
