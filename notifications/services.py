@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from notifications.channels import Undeliverable, channel_for
 from notifications.models import Delivery, Notification
+from possystem.backoff import backoff
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ def _send_with_lease(delivery: Delivery, channel) -> bool:
     except Exception as error:
         failed = attempts >= MAX_ATTEMPTS
         Delivery.objects.filter(pk=delivery.pk).update(
-            available_at=timezone.now() + _backoff(attempts),
+            available_at=timezone.now() + backoff(attempts, base=30, cap=3600),
             failed_at=timezone.now() if failed else None,
             last_error=f"{type(error).__name__}: {error}"[:2000],
         )
@@ -190,10 +191,6 @@ def _send_with_lease(delivery: Delivery, channel) -> bool:
         return False
     Delivery.objects.filter(pk=delivery.pk, sent_at__isnull=True).update(sent_at=timezone.now(), last_error="")
     return True
-
-
-def _backoff(attempts: int) -> datetime.timedelta:
-    return datetime.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
 def deliveries_requeue(*, now: datetime.datetime | None = None, limit: int = 1000) -> int:

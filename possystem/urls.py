@@ -1,11 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import views as account_views
-
 urlpatterns = [
-    path("", account_views.home, name="home"),
-    path("healthz", account_views.healthz, name="healthz"),
+    path("", include("accounts.site_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("devices/", include("devices.urls")),

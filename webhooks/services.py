@@ -15,7 +15,6 @@ import hmac
 import ipaddress
 import json
 import logging
-import random
 import secrets
 import socket
 import time
@@ -30,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scoping import is_staff_actor
+from possystem.backoff import backoff
 from possystem.errors import ActionNotAllowed, InvalidInput
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -170,13 +170,6 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def backoff(attempt_count: int) -> datetime.timedelta:
-    """The wait after the `attempt_count`-th failed try: base, 2×base, 4×base, … capped, plus up to
-    10% jitter so a recovered receiver is not hit by every retry at once."""
-    seconds = min(settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempt_count - 1), settings.WEBHOOK_RETRY_MAX_SECONDS)
-    return datetime.timedelta(seconds=seconds * (1 + random.random() / 10))  # noqa: S311 - jitter, not a secret
-
-
 def _refused_target(url: str) -> str:
     """Why `url` may not be called (an address inside our network), or ''."""
     if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
@@ -252,7 +245,10 @@ def _record_attempt(delivery, lease, *, status_code, error, permanent, ms) -> st
     elif permanent or finished >= give_up_at:
         fields = {"status": WebhookDelivery.Status.FAILED, "next_attempt_at": None}
     else:
-        fields = {"next_attempt_at": min(finished + backoff(attempts), give_up_at)}
+        wait = backoff(
+            attempts, base=settings.WEBHOOK_RETRY_BASE_SECONDS, cap=settings.WEBHOOK_RETRY_MAX_SECONDS, jitter=0.1
+        )
+        fields = {"next_attempt_at": min(finished + wait, give_up_at)}
     with transaction.atomic():
         WebhookAttempt.objects.create(
             delivery=delivery, attempted_at=finished, status_code=status_code, error=error, duration_ms=ms

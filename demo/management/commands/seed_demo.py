@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from possystem.demo import DEMO_PASSWORD, seed_demo, seed_demo_api_key, seed_demo_tickets
+from demo.seed import DEMO_PASSWORD, seed_demo, seed_demo_api_key, seed_demo_tickets
 
 
 class Command(BaseCommand):
