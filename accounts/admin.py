@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Merchant, Partner, Region, User
+from accounts.models import AuditEntry, Merchant, Partner, Region, User
 
 
 @admin.register(User)
@@ -41,3 +41,23 @@ class MerchantAdmin(admin.ModelAdmin):
     list_select_related = ("partner", "region")
     search_fields = ("name", "code", "contact_name", "contact_phone")
     autocomplete_fields = ("partner",)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read only: the log is written by the code that does what it records, never by hand."""
+
+    list_display = ("at", "action", "actor_name", "partner", "ip_address", "target")
+    list_filter = ("action",)
+    list_select_related = ("partner",)
+    search_fields = ("actor_name", "ip_address", "target")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -122,3 +122,51 @@ class User(AbstractUser):
                 condition=Q(role="partner", partner__isnull=False) | (~Q(role="partner") & Q(partner__isnull=True)),
             ),
         ]
+
+
+class AuditEntry(models.Model):
+    """One security-relevant event: a sign-in, a failed sign-in, a lockout, a password change or
+    reset, an API key made or revoked, a webhook subscribed or removed. Written by
+    `accounts.audit.audit_record`, never changed; admins read them in the admin."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+        PASSWORD_RESET = "password_reset", _("Password reset by e-mail")
+        API_KEY_CREATED = "api_key_created", _("API key created")
+        API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+        WEBHOOK_SUBSCRIBED = "webhook_subscribed", _("Webhook subscribed")
+        WEBHOOK_UNSUBSCRIBED = "webhook_unsubscribed", _("Webhook removed")
+
+    at = models.DateTimeField(_("at"), db_index=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    # Who did it: a signed-in user, a partner's API key, or only a name typed into the sign-in form.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("who"), max_length=150, blank=True)
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    target = models.CharField(_("what"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [
+            # The admin's list, newest first, filtered by action.
+            models.Index(fields=["action", "-at"], name="audit_entry_by_action"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.actor_name}"

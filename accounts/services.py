@@ -72,3 +72,48 @@ def merchant_register(
     except IntegrityError as error:
         # Another request registered the same code between the check and the insert.
         raise InvalidInput({"code": [_("Merchant code %(code)s is already taken.") % {"code": code}]}) from error
+
+
+# --- passwords ------------------------------------------------------------------------------------
+
+# One reset e-mail per user in this window: asking again meanwhile sends nothing new, so the form
+# cannot be used to flood someone's mailbox.
+PASSWORD_RESET_MAIL_WINDOW_SECONDS = 10 * 60
+
+
+def password_reset_mail_queue(*, user, subject: str, body: str, now=None) -> bool:
+    """Queue a password-reset e-mail to `user` through the notifications outbox (sent by a worker,
+    retried on failure, never inside the request). Returns False when one already went out in
+    this window."""
+    from django.utils import timezone
+
+    from notifications.models import Delivery
+    from notifications.services import Message, deliveries_queue
+
+    now = now or timezone.now()
+    window = int(now.timestamp()) // PASSWORD_RESET_MAIL_WINDOW_SECONDS
+    source = f"password-reset:{user.pk}:{window}"
+    if Delivery.objects.filter(source=source, channel=Delivery.Channel.EMAIL, recipient=user).exists():
+        return False
+    try:
+        with transaction.atomic():
+            deliveries_queue(
+                messages=[
+                    Message(recipient=user, channel=Delivery.Channel.EMAIL, subject=subject, body=body, source=source)
+                ],
+                now=now,
+            )
+    except IntegrityError:
+        return False  # a concurrent request queued it first
+    return True
+
+
+def user_password_reset_done(*, user, request=None) -> None:
+    """After a password was reset by e-mail: the owner of the mailbox proved who they are, so the
+    sign-in lockout of the account ends, and the audit log says so."""
+    from axes.utils import reset as axes_reset
+
+    from accounts.audit import Action, audit_record
+
+    axes_reset(username=user.get_username())
+    audit_record(action=Action.PASSWORD_RESET, request=request, actor=user)

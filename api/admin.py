@@ -3,7 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from accounts.audit import Action
 from api.models import PartnerAPIKey
+from api.services import api_key_audit, api_key_revoke
 
 # The library's own key model is not used: every key here belongs to a partner.
 if admin.site.is_registered(APIKey):
@@ -24,7 +26,19 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "last_used_at")
 
+    def save_model(self, request, obj, form, change):
+        # The library makes the key here; the audit log records who made or revoked it.
+        was_revoked = change and PartnerAPIKey.objects.filter(pk=obj.pk, revoked=True).exists()
+        super().save_model(request, obj, form, change)
+        if not change:
+            api_key_audit(api_key=obj, action=Action.API_KEY_CREATED, by=request.user, request=request)
+        elif obj.revoked and not was_revoked:
+            api_key_audit(api_key=obj, action=Action.API_KEY_REVOKED, by=request.user, request=request)
+
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked=False).update(revoked=True)
+        count = sum(
+            api_key_revoke(api_key=api_key, by=request.user, request=request)
+            for api_key in queryset.filter(revoked=False).select_related("partner")
+        )
         self.message_user(request, _("%(count)d keys revoked.") % {"count": count})

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "accounts",
     "devices",
     "warranty",
@@ -71,13 +72,21 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "possystem.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is chosen (its refusals speak the user's language), before anything reads
+    # the body (CSRF reads the form).
+    "possystem.middleware.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "possystem.urls"
@@ -119,6 +128,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -128,6 +139,26 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# A password-reset link works for an hour (and only until the password is changed).
+PASSWORD_RESET_TIMEOUT = int(timedelta(hours=1).total_seconds())
+
+# --- Sign-in lockout (django-axes) ------------------------------------------------------------
+# After AUTH_LOCKOUT_FAILURES failed sign-ins for one username, or from one address, further tries
+# are refused for AUTH_LOCKOUT_MINUTES (each try meanwhile restarts the wait), on the site and in the
+# admin alike. An admin unlocks sooner by deleting the access attempts in the admin (Axes) or with
+# `manage.py axes_reset_username <name>`; a password reset by e-mail unlocks the account too.
+AXES_FAILURE_LIMIT = env.int("AUTH_LOCKOUT_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AUTH_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "possystem.client.client_ip"
+AXES_VERBOSE = False
+# The site's own audit log (accounts.AuditEntry) records sign-ins; axes keeps only the failures it counts.
+AXES_DISABLE_ACCESS_LOG = True
+# How many reverse proxies in front of the web processes append to X-Forwarded-For; 0 trusts the
+# connection's address. Lockouts and rates per address count the address this yields.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
 # --- Language and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -159,7 +190,8 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+# Form fields other than files (Django's default); files are bounded by REQUEST_MAX_BYTES below.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Cache (API throttling shares it across web processes) ----------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -169,6 +201,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="possystem"),
+            # A cache that stops answering costs a request a second at most (the API's rates then
+            # fail open, see api.throttling), never a hung web process.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -256,6 +291,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 TICKET_AUTO_CLOSE_DAYS = env.int("TICKET_AUTO_CLOSE_DAYS", default=7)
 TICKET_PHOTO_MAX_BYTES = env.int("TICKET_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 TICKET_PHOTO_MAX_COUNT = 5
+# A photo's width × height: a tiny file can hold a huge image that takes seconds and gigabytes to open.
+TICKET_PHOTO_MAX_PIXELS = env.int("TICKET_PHOTO_MAX_PIXELS", default=40_000_000)
+# The largest request body a page accepts (a full set of photos and the form) and the largest the
+# API accepts (JSON); a request that declares more is refused with 413 before its body is read.
+REQUEST_MAX_BYTES = TICKET_PHOTO_MAX_COUNT * TICKET_PHOTO_MAX_BYTES + 1024 * 1024
+API_REQUEST_MAX_BYTES = env.int("API_REQUEST_MAX_BYTES", default=1024 * 1024)
 # Business hours for SLA policies that count business hours only ("HH:MM-HH:MM", local time).
 SLA_BUSINESS_HOURS = env.str("SLA_BUSINESS_HOURS", default="09:00-18:00")
 try:
@@ -276,11 +317,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPage",
     "EXCEPTION_HANDLER": "api.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 # Requests per period ("600/min", "20000/hour"): per partner key (an admin may set a key's own
 # rate), per signed-in user, per anonymous address. Over the rate: 429 with Retry-After.
@@ -289,6 +331,8 @@ API_THROTTLE_RATES = {
     "user": env.str("API_THROTTLE_USER_RATE", default="600/min"),
     "anon": env.str("API_THROTTLE_ANON_RATE", default="60/min"),
 }
+# Wrong API keys per address: past this rate every API-key request from the address answers 429.
+API_KEY_FAILURE_RATE = env.str("API_KEY_FAILURE_RATE", default="10/min")
 # How long an Idempotency-Key's first answer is kept and replayed.
 API_IDEMPOTENCY_TTL = timedelta(hours=24)
 SPECTACULAR_SETTINGS = {
@@ -340,6 +384,40 @@ SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images only from the site itself
+# (no inline script or style anywhere); photos shown before upload are blob: or data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features: the camera (scanning a serial number) and geolocation (checking in on site) for
+# the site's own pages only; the rest of the powerful features for nobody.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "geolocation": ["self"],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "bluetooth": [],
+    "hid": [],
+    "midi": [],
+    "display-capture": [],
+    "accelerometer": [],
+    "gyroscope": [],
+    "magnetometer": [],
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -12,14 +12,11 @@ crashed worker's claim runs out. Receivers deduplicate on `X-Event-Id`.
 import datetime
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
 import uuid
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -28,9 +25,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import Action, audit_record
 from accounts.scoping import is_staff_actor
 from possystem.backoff import backoff
 from possystem.errors import ActionNotAllowed, InvalidInput
+from possystem.queue import enqueue_on_commit
+from webhooks import targets
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
@@ -43,34 +43,34 @@ USER_AGENT = "POS-After-Sales-Webhooks/1"
 # --- subscriptions -------------------------------------------------------------------------------
 
 
-def webhook_subscribe(*, by, url: str, events: list[str], description: str = "") -> WebhookSubscription:
-    """A partner subscribes `url` to `events`; the new subscription carries a fresh signing secret."""
+def webhook_subscribe(*, by, url: str, events: list[str], description: str = "", request=None) -> WebhookSubscription:
+    """A partner subscribes `url` to `events`; the new subscription carries a fresh signing secret.
+    The URL must pass the address policy of `webhooks.targets` (in production: https, public)."""
     if by is None or by.role != "partner" or not by.partner_id:
         raise ActionNotAllowed(_("Only partners subscribe to webhooks."))
     errors: dict[str, list[str]] = {}
-    parts = urlsplit(url or "")
-    schemes = {"https"} if settings.WEBHOOK_REQUIRE_HTTPS else {"http", "https"}
-    if parts.scheme not in schemes or not parts.hostname:
-        errors["url"] = [
-            _("Use an https:// address.")
-            if settings.WEBHOOK_REQUIRE_HTTPS
-            else _("Use an http:// or https:// address.")
-        ]
+    try:
+        targets.resolve(url, require_resolution=False)
+    except targets.TargetRefused as refused:
+        errors["url"] = [str(refused.message)]
     unknown = sorted(set(events) - set(Event.values))
     if not events or unknown:
         errors["events"] = [_("Choose one or more of: %(events)s.") % {"events": ", ".join(Event.values)}]
     if errors:
         raise InvalidInput(errors)
-    return WebhookSubscription.objects.create(
-        partner_id=by.partner_id,
-        url=url,
-        events=sorted(set(events)),
-        secret=secrets.token_hex(32),
-        description=description.strip(),
-    )
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.create(
+            partner_id=by.partner_id,
+            url=url,
+            events=sorted(set(events)),
+            secret=secrets.token_hex(32),
+            description=description.strip(),
+        )
+        audit_record(action=Action.WEBHOOK_SUBSCRIBED, request=request, actor=by, target=url)
+    return subscription
 
 
-def webhook_unsubscribe(*, by, subscription: WebhookSubscription) -> None:
+def webhook_unsubscribe(*, by, subscription: WebhookSubscription, request=None) -> None:
     """Stop sending to a subscription; its deliveries stay listed. Pending ones are given up."""
     if not (is_staff_actor(by) or (by.role == "partner" and by.partner_id == subscription.partner_id)):
         raise ActionNotAllowed()
@@ -78,6 +78,13 @@ def webhook_unsubscribe(*, by, subscription: WebhookSubscription) -> None:
         WebhookSubscription.objects.filter(pk=subscription.pk).update(active=False)
         WebhookDelivery.objects.filter(subscription=subscription, status=WebhookDelivery.Status.PENDING).update(
             status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error="unsubscribed"
+        )
+        audit_record(
+            action=Action.WEBHOOK_UNSUBSCRIBED,
+            request=request,
+            actor=by,
+            partner=subscription.partner,
+            target=subscription.url,
         )
     subscription.active = False
 
@@ -153,8 +160,10 @@ def outbox_write(*, event, ticket) -> list[WebhookDelivery]:
     created = WebhookDelivery.objects.bulk_create(deliveries)
     from webhooks.tasks import deliver
 
-    for delivery in created:
-        deliver.delay_on_commit(delivery.pk)
+    # After commit, and never raising: the rows are the promise. A broker that is down costs the
+    # request nothing (it has committed and answers success); `deliver_due` sends them within
+    # its 30 s period once the broker is back.
+    enqueue_on_commit(deliver, [(delivery.pk,) for delivery in created])
     return created
 
 
@@ -168,22 +177,6 @@ def body_of(payload: dict) -> bytes:
 
 def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _refused_target(url: str) -> str:
-    """Why `url` may not be called (an address inside our network), or ''."""
-    if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
-        return ""
-    host = urlsplit(url).hostname or ""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except OSError:
-        return ""  # unresolvable: the request itself will fail and be retried
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
-            return "refused: the address is not public"
-    return ""
 
 
 def webhook_delivery_attempt(*, delivery_id: int) -> str | None:
@@ -206,14 +199,16 @@ def webhook_delivery_attempt(*, delivery_id: int) -> str | None:
     body = body_of(delivery.payload)
     status_code, error, permanent = None, "", False
     started = time.monotonic()
-    refused = _refused_target(subscription.url)
-    if refused:
-        error, permanent = refused, True
-    else:
+    try:
+        target = targets.resolve(subscription.url)
+    except targets.TargetRefused as refused:
+        # A name that stops resolving may come back; an address the policy refuses will not.
+        target, error, permanent = None, refused.reason, refused.reason != targets.UNRESOLVABLE
+    if target is not None:
         try:
-            response = requests.post(
-                subscription.url,
-                data=body,
+            response = targets.post(
+                target,
+                body=body,
                 headers={
                     "Content-Type": "application/json",
                     "User-Agent": USER_AGENT,
@@ -223,15 +218,14 @@ def webhook_delivery_attempt(*, delivery_id: int) -> str | None:
                     "X-Signature": signature(subscription.secret, body),
                 },
                 timeout=(settings.WEBHOOK_CONNECT_TIMEOUT, settings.WEBHOOK_TIMEOUT),
-                allow_redirects=False,
             )
             status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
-        except requests.Timeout:
-            error = "timeout"
         except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:255]
+            # The partner sees a short reason; the details are ours.
+            error = targets.failure_reason(exc)
+            logger.info("Webhook delivery %s to %s failed: %r", delivery.pk, subscription.url, exc)
     duration_ms = int((time.monotonic() - started) * 1000)
     return _record_attempt(delivery, lease, status_code=status_code, error=error, permanent=permanent, ms=duration_ms)
 

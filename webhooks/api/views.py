@@ -55,7 +55,7 @@ class SubscriptionListCreate(ApiView):
     )
     def post(self, request):
         data = self.parse(SubscriptionIn, request.data)
-        subscription = services.webhook_subscribe(by=request.user, **data)
+        subscription = services.webhook_subscribe(by=request.user, request=request, **data)
         return Response(SubscriptionCreatedOut(subscription).data, status=status.HTTP_201_CREATED)
 
 
@@ -66,7 +66,9 @@ class SubscriptionDetail(ApiView):
 
     @extend_schema(operation_id="webhooks_destroy", responses={204: None}, tags=TAGS)
     def delete(self, request, id: int):
-        services.webhook_unsubscribe(by=request.user, subscription=subscription_or_404(request.user, id))
+        services.webhook_unsubscribe(
+            by=request.user, subscription=subscription_or_404(request.user, id), request=request
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
