@@ -7,11 +7,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Merchant, Partner, Region
-from accounts.scoping import is_staff_actor
+from accounts.scoping import is_staff_actor, visible_to
 from possystem.errors import ActionNotAllowed, InvalidInput
 from tickets.validators import normalize_mainland_mobile
 
-CODE = re.compile(r"^[-a-zA-Z0-9_]+$")
+CODE = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 def merchant_register(
@@ -43,10 +43,13 @@ def merchant_register(
     name, code = (name or "").strip(), (code or "").strip()
     if not name:
         errors["name"] = [_("Enter the merchant's name.")]
-    if not code or not CODE.match(code):
-        errors["code"] = [_("Use letters, digits, dashes and underscores for the merchant code.")]
-    elif Merchant.objects.filter(code=code).exists():
-        errors["code"] = [_("Merchant code %(code)s is already taken.") % {"code": code}]
+    taken = Merchant.objects.filter(code=code)
+    if not code or not CODE.fullmatch(code):
+        errors["code"] = [merchant_code_refused(code)]
+    elif taken.exists():
+        # "Taken" only to a caller who can see the merchant; to anyone else it is just a code that
+        # cannot be registered, so registering is no way to learn another partner's merchants.
+        errors["code"] = [_merchant_code_taken(code) if visible_to(taken, by).exists() else merchant_code_refused(code)]
     if tier not in Merchant.Tier.values:
         errors["tier"] = [_("Choose a tier.")]
     if contact_phone:
@@ -71,7 +74,18 @@ def merchant_register(
             )
     except IntegrityError as error:
         # Another request registered the same code between the check and the insert.
-        raise InvalidInput({"code": [_("Merchant code %(code)s is already taken.") % {"code": code}]}) from error
+        raise InvalidInput({"code": [merchant_code_refused(code)]}) from error
+
+
+def merchant_code_refused(code: str) -> str:
+    return _(
+        "Merchant code %(code)s cannot be registered. Use letters, digits, dashes and underscores; if the code "
+        "is right, contact the service provider."
+    ) % {"code": code}
+
+
+def _merchant_code_taken(code: str) -> str:
+    return _("Merchant code %(code)s is already taken.") % {"code": code}
 
 
 # --- passwords ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant, Partner, Region
 from accounts.scoping import ScopePaths
+from devices.validators import validate_activation_date, validate_serial_number
 
 
 class FaultCategory(models.TextChoices):
@@ -55,7 +56,9 @@ class Device(models.Model):
         IN_REPAIR = "in_repair", _("In repair")
         RETIRED = "retired", _("Retired")
 
-    serial_number = models.CharField(_("serial number"), max_length=64, unique=True)
+    serial_number = models.CharField(
+        _("serial number"), max_length=64, unique=True, validators=[validate_serial_number]
+    )
     model = models.ForeignKey(DeviceModel, verbose_name=_("model"), on_delete=models.PROTECT, related_name="devices")
     merchant = models.ForeignKey(
         Merchant, verbose_name=_("merchant"), null=True, blank=True, on_delete=models.PROTECT, related_name="devices"
@@ -64,7 +67,7 @@ class Device(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT)
     firmware_version = models.CharField(_("firmware version"), max_length=32, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_STOCK)
-    activated_on = models.DateField(_("activated on"), null=True, blank=True)
+    activated_on = models.DateField(_("activated on"), null=True, blank=True, validators=[validate_activation_date])
     tid = models.CharField(_("terminal id (TID)"), max_length=16, blank=True)
     mid = models.CharField(_("merchant id (MID)"), max_length=20, blank=True)
     acquirer = models.ForeignKey(

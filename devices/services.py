@@ -5,11 +5,14 @@ import datetime
 import io
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Merchant, Partner, Region
+from accounts.scoping import visible_to
 from devices.models import Device, DeviceModel, FaultCategory
+from devices.validators import serial_number_refused, validate_activation_date, validate_serial_number
 from possystem.errors import InvalidInput
 from warranty.models import WarrantyPolicy
 from warranty.services import warranty_grant
@@ -45,31 +48,54 @@ def device_register(
     tid: str = "",
     mid: str = "",
     acquirer: Partner | None = None,
+    by=None,
 ) -> Device:
-    """Register a terminal; an activated one gets its model's manufacturer warranty from that day."""
+    """Register a terminal; an activated one gets its model's manufacturer warranty from that day.
+
+    `by` is the caller of the API (None: the server itself, e.g. the admin's import). A caller who
+    cannot see a terminal already registered under the serial number is told only that the number
+    cannot be registered, exactly as for a malformed one.
+    """
     serial_number = serial_number.strip()
     if not serial_number:
         raise InvalidInput(_("Enter the serial number."), field="serial_number")
-    if Device.objects.filter(serial_number=serial_number).exists():
+    refused = InvalidInput(serial_number_refused(serial_number), field="serial_number")
+    try:
+        validate_serial_number(serial_number)
+    except ValidationError as error:
+        raise (refused if by is not None else InvalidInput(error.messages[0], field="serial_number")) from error
+    try:
+        validate_activation_date(activated_on)
+    except ValidationError as error:
+        raise InvalidInput(error.messages[0], field="activated_on") from error
+    taken = Device.objects.filter(serial_number=serial_number)
+    if taken.exists():
+        if by is not None and not visible_to(taken, by).exists():
+            raise refused
         raise InvalidInput(
             _("A terminal with serial number %(serial)s is already registered.") % {"serial": serial_number},
             field="serial_number",
         )
     if tid and Device.objects.filter(acquirer=acquirer, tid=tid).exists():
         raise InvalidInput(_("Terminal id %(tid)s is already used for this acquirer.") % {"tid": tid}, field="tid")
-    device = Device.objects.create(
-        serial_number=serial_number,
-        model=model,
-        merchant=merchant,
-        activated_on=activated_on,
-        site_address=site_address,
-        region=region or (merchant.region if merchant else None),
-        firmware_version=firmware_version,
-        tid=tid,
-        mid=mid,
-        acquirer=acquirer,
-        status=Device.Status.DEPLOYED if merchant and activated_on else Device.Status.IN_STOCK,
-    )
+    try:
+        with transaction.atomic():
+            device = Device.objects.create(
+                serial_number=serial_number,
+                model=model,
+                merchant=merchant,
+                activated_on=activated_on,
+                site_address=site_address,
+                region=region or (merchant.region if merchant else None),
+                firmware_version=firmware_version,
+                tid=tid,
+                mid=mid,
+                acquirer=acquirer,
+                status=Device.Status.DEPLOYED if merchant and activated_on else Device.Status.IN_STOCK,
+            )
+    except IntegrityError as error:
+        # Registered by a concurrent request between the check and the insert (serial or TID).
+        raise refused from error
     if activated_on:
         warranty_grant(device=device, policy=manufacturer_policy_for(model), starts_on=activated_on)
     return device
@@ -111,6 +137,16 @@ def _decode(data: bytes) -> str:
     raise UnicodeDecodeError("utf-8", data, 0, 1, "neither UTF-8 nor GB18030")
 
 
+def _serial_problems(serial: str) -> list[str]:
+    if not serial:
+        return [_("The serial number is missing.")]
+    try:
+        validate_serial_number(serial)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
 def devices_import_csv(*, data: bytes) -> ImportReport:
     """Import terminals from CSV (serial_number, model, merchant, activated_on, and optional columns).
 
@@ -122,6 +158,8 @@ def devices_import_csv(*, data: bytes) -> ImportReport:
     try:
         text = _decode(data)
     except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:
         report.file_error = _("The file is not text in UTF-8 or GB18030. Save it as CSV and try again.")
         return report
     reader = csv.DictReader(io.StringIO(text))
@@ -161,8 +199,9 @@ def devices_import_csv(*, data: bytes) -> ImportReport:
             return report
         serial = row.get("serial_number", "")
         errors = []
-        if not serial:
-            errors.append(_("The serial number is missing."))
+        serial_problems = _serial_problems(serial)
+        if serial_problems:
+            errors.extend(serial_problems)
         elif serial in seen_serials:
             errors.append(
                 _("Serial number %(serial)s is also on line %(line)d.")
@@ -184,6 +223,10 @@ def devices_import_csv(*, data: bytes) -> ImportReport:
                 _("The activation date “%(value)s” is not a date like 2026-01-31.")
                 % {"value": row.get("activated_on", "")}
             )
+        try:
+            validate_activation_date(activated_on)
+        except ValidationError as error:
+            errors.extend(error.messages)
         region = None
         if row.get("region"):
             region = regions.get(row["region"].lower())

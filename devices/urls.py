@@ -1,10 +1,13 @@
 from django.urls import path
 
-from devices import views
+from devices import (
+    converters,  # noqa: F401 - registers <serial:…>
+    views,
+)
 
 app_name = "devices"
 
 urlpatterns = [
     path("", views.device_list, name="list"),
-    path("<str:serial_number>/", views.device_detail, name="detail"),
+    path("<serial:serial_number>/", views.device_detail, name="detail"),
 ]

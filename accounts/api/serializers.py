@@ -29,7 +29,10 @@ class MerchantOut(serializers.ModelSerializer):
 
 class MerchantIn(serializers.Serializer):
     name = serializers.CharField(max_length=128)
-    code = serializers.SlugField(max_length=32, help_text=_("Your unique code for the merchant."))
+    # Checked by the service, which answers a malformed code and another partner's code alike.
+    code = serializers.CharField(
+        max_length=32, help_text=_("Your unique code for the merchant: letters, digits, dashes and underscores.")
+    )
     tier = serializers.ChoiceField(choices=Merchant.Tier.choices, default=Merchant.Tier.STANDARD)
     partner = serializers.IntegerField(required=False, help_text=_("Staff only: the partner that brought it."))
     region = serializers.SlugField(max_length=32, required=False, help_text=_("Region code, e.g. shanghai."))

@@ -1,9 +1,11 @@
 from django.urls import path
 
+from devices import converters  # noqa: F401 - registers <serial:…>
 from devices.api import views
 
 urlpatterns = [
     path("", views.DeviceListCreate.as_view(), name="device-list"),
-    path("<code:serial_number>/", views.DeviceDetail.as_view(), name="device-detail"),
-    path("<code:serial_number>/warranty/", views.DeviceWarranty.as_view(), name="device-warranty"),
+    # Before the detail: the serial converter would also match "<serial>/warranty".
+    path("<serial:serial_number>/warranty/", views.DeviceWarranty.as_view(), name="device-warranty"),
+    path("<serial:serial_number>/", views.DeviceDetail.as_view(), name="device-detail"),
 ]

@@ -81,7 +81,7 @@ class DeviceListCreate(ApiView):
             fields["region"] = Region.objects.filter(code=fields["region"]).first() or _unknown("region")
         # A partner registering a terminal is its acquirer: the TID is unique among that partner's.
         fields["acquirer"] = actor.partner if actor.role == "partner" else None
-        device = services.device_register(**fields)
+        device = services.device_register(by=actor, **fields)
         return Response(DeviceOut(device_or_404(actor, device.serial_number)).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,6 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from api.fields import DateTimeField
 from devices.models import FaultCategory
 from sla.selectors import ticket_is_breached
 from technicians.models import RepairReport
@@ -62,8 +63,8 @@ class TicketFilter(serializers.Serializer):
     device = serializers.CharField(required=False, max_length=64, help_text="A serial number.")
     kind = serializers.ChoiceField(choices=Kind.choices, required=False)
     breached = serializers.BooleanField(required=False, allow_null=True, default=None)
-    created_after = serializers.DateTimeField(required=False)
-    created_before = serializers.DateTimeField(required=False)
+    created_after = DateTimeField(required=False)
+    created_before = DateTimeField(required=False)
 
 
 class TicketFileIn(serializers.Serializer):
@@ -82,14 +83,14 @@ class TicketFileIn(serializers.Serializer):
     contact_name = serializers.CharField(max_length=64, allow_blank=True)
     contact_phone = serializers.CharField(max_length=32, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    preferred_visit_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    preferred_visit_at = DateTimeField(required=False, allow_null=True, default=None)
 
 
 class TicketUpdateIn(serializers.Serializer):
     description = serializers.CharField(max_length=4000, required=False)
     contact_name = serializers.CharField(max_length=64, required=False)
     contact_phone = serializers.CharField(max_length=32, required=False)
-    preferred_visit_at = serializers.DateTimeField(required=False, allow_null=True)
+    preferred_visit_at = DateTimeField(required=False, allow_null=True)
 
 
 class CommentOut(serializers.ModelSerializer):
@@ -124,7 +125,7 @@ class CancelIn(serializers.Serializer):
 
 class AssignIn(serializers.Serializer):
     technician = serializers.IntegerField(help_text="A technician's id from GET /api/v1/technicians/.")
-    scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    scheduled_at = DateTimeField(required=False, allow_null=True, default=None)
     message = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
 
