@@ -87,3 +87,32 @@ def test_the_quick_start_runs_site_worker_and_beat_and_stops_on_ctrl_c(checkout)
             raise
     leftovers = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.split()
     assert leftovers == [], f"processes left running: {leftovers}"
+
+
+def test_beat_starts_on_a_fresh_clone_with_redis_as_the_broker(checkout):
+    """Only the filesystem broker creates var/; beat must not depend on it for its schedule file."""
+    import sys
+    import uuid
+
+    from django.conf import settings
+
+    from tests.sla.processes import forget_queue
+
+    queue = f"possystem-beat-{uuid.uuid4().hex[:8]}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "CELERY_"))}
+    env.update(REDIS_URL=settings.REDIS_URL, CELERY_QUEUE=queue, DATABASE_URL=os.environ["DATABASE_URL"])
+    assert not (checkout / "var").exists()
+    log = checkout / "beat.log"
+    with open(log, "wb") as out:
+        beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "possystem", "beat", "--loglevel", "INFO"],
+            cwd=checkout, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        wait_for(lambda: "Sending due task" in log.read_text(errors="replace") or beat.poll() is not None, 60, "beat")
+        assert beat.poll() is None, log.read_text(errors="replace")
+        assert list((checkout / "var").glob("celerybeat-schedule*"))
+    finally:
+        os.killpg(beat.pid, signal.SIGTERM)
+        beat.wait(timeout=30)
+        forget_queue(settings.REDIS_URL, queue)
