@@ -1,6 +1,7 @@
 """Input checks shared by the web forms, the API serializers and the services."""
 
 import io
+import warnings
 
 import phonenumbers
 from django.conf import settings
@@ -50,13 +51,25 @@ def inspect_photo(upload) -> tuple[str, str]:
             code="photo_too_large",
         )
     not_an_image = _not_a_photo(name)
+    too_many_pixels = ValidationError(
+        _("%(name)s has more than %(megapixels)d million pixels; send a smaller photo.")
+        % {"name": name, "megapixels": settings.TICKET_PHOTO_MAX_PIXELS // 1_000_000},
+        code="photo_too_many_pixels",
+    )
     try:
         upload.seek(0)
-        with Image.open(upload) as image:
-            image_format = image.format
-            _check_pixels(name, image.size)
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        with warnings.catch_warnings():
+            # Pillow's own bomb check warns, then refuses, far above our limit: both mean too many.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                image_format = image.format
+                width, height = image.size
+                if width * height > settings.TICKET_PHOTO_MAX_PIXELS:
+                    raise too_many_pixels
+                image.verify()
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise too_many_pixels from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise not_an_image from error
     finally:
         upload.seek(0)
@@ -67,17 +80,6 @@ def inspect_photo(upload) -> tuple[str, str]:
 
 def _not_a_photo(name: str) -> ValidationError:
     return ValidationError(_("%(name)s is not a JPEG or PNG photo.") % {"name": name}, code="photo_invalid")
-
-
-def _check_pixels(name: str, size: tuple[int, int]) -> None:
-    width, height = size
-    limit = settings.TICKET_PHOTO_MAX_PIXELS
-    if width * height > limit:
-        raise ValidationError(
-            _("%(name)s is %(width)d × %(height)d pixels; a photo may have at most %(megapixels)d million.")
-            % {"name": name, "width": width, "height": height, "megapixels": limit // 1_000_000},
-            code="photo_too_many_pixels",
-        )
 
 
 def reencode_photo(upload, image_format: str) -> ContentFile:
@@ -91,12 +93,16 @@ def reencode_photo(upload, image_format: str) -> ContentFile:
         with Image.open(upload) as image:
             image.load()
             upright = ImageOps.exif_transpose(image)
+        # Pillow writes back what it read into `info` (a JPEG's comment, say); only the colour
+        # profile is worth keeping.
+        colours = upright.info.get("icc_profile")
+        upright.info = {}
         if image_format == "JPEG":
             if upright.mode not in ("RGB", "L"):
                 upright = upright.convert("RGB")
-            upright.save(output, format="JPEG", quality=90)
+            upright.save(output, format="JPEG", quality=90, icc_profile=colours)
         else:
-            upright.save(output, format="PNG")
+            upright.save(output, format="PNG", icc_profile=colours)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         # A file whose header passed the check but whose pixels do not decode.
         raise _not_a_photo(name) from error

@@ -44,3 +44,16 @@ def test_the_demo_has_what_the_product_needs_to_show(capsys):
     }  # fmt: skip
     assert Ticket.objects.filter(merchant=merchant2.merchant, status=Status.NEW).count() >= 2
     assert Ticket.objects.filter(feedback__isnull=False).exists()
+
+
+def test_it_refuses_to_seed_production_unless_forced(settings, capsys):
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+
+    with pytest.raises(CommandError, match="refuses to run with DJANGO_ENV=production"):
+        call_command("seed_demo")
+    assert not User.objects.filter(username="admin").exists()
+
+    call_command("seed_demo", "--allow-production")
+    assert User.objects.get(username="admin").check_password("demo1234")
