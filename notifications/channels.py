@@ -68,6 +68,7 @@ class EmailChannel(Channel):
             to=[address],
             headers={"X-Delivery-Id": str(delivery.pk)},
         ).send()
+        logger.info("E-mail to %s (delivery %s): %s", address, delivery.pk, delivery.subject)
 
 
 class SmsChannel(Channel):

@@ -212,7 +212,8 @@ else:
 # --- Celery -------------------------------------------------------------------------------------
 # Redis when REDIS_URL (or CELERY_BROKER_URL) is set; otherwise kombu's filesystem transport, a real
 # broker that needs no server, so the quick start runs a real worker and beat.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# (The filesystem URL names a host only so that kombu does not warn that it has none.)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _folder in ("queue", "processed", "control"):
@@ -284,6 +285,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Where the file backend (django.core.mail.backends.filebased, the quick start's) writes e-mails.
+EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service@possystem.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -439,6 +442,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Celery's line per task received and finished, and beat's per task sent: every few seconds
+        # for the SLA scanner. The quick start sets WARNING (failures still show).
+        **{
+            name: {"level": env.str("CELERY_TASK_LOG_LEVEL", default="INFO")}
+            for name in ("celery.app.trace", "celery.worker.strategy", "celery.worker.request", "celery.beat")
+        },
+        # runserver prints the same line itself.
+        "django.utils.autoreload": {"level": "WARNING"},
         # django-axes logs every sign-in at INFO; lockouts (WARNING) and the audit log are what matter.
         "axes": {"level": "WARNING"},
     },
