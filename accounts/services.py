@@ -2,14 +2,13 @@
 
 import re
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Merchant, Partner, Region
 from accounts.scoping import is_staff_actor
+from accounts.validators import mobile_checked
 from possystem.errors import ActionNotAllowed, InvalidInput
-from tickets.validators import normalize_mainland_mobile
 
 CODE = re.compile(r"^[-a-zA-Z0-9_]+$")
 
@@ -50,10 +49,7 @@ def merchant_register(
     if tier not in Merchant.Tier.values:
         errors["tier"] = [_("Choose a tier.")]
     if contact_phone:
-        try:
-            contact_phone = normalize_mainland_mobile(contact_phone)
-        except ValidationError as error:
-            errors["contact_phone"] = list(error.messages)
+        contact_phone = mobile_checked(contact_phone, errors)
     if errors:
         raise InvalidInput(errors)
     try:

@@ -4,6 +4,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from api.models import PartnerAPIKey
+from api.services import api_key_revoke
 
 # The library's own key model is not used: every key here belongs to a partner.
 if admin.site.is_registered(APIKey):
@@ -22,9 +23,10 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
     actions = ["revoke"]
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), "last_used_at")
+        # Revoking is the list's action (api_key_revoke), not a box to tick or untick on the form.
+        return (*super().get_readonly_fields(request, obj), "last_used_at", "revoked")
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked=False).update(revoked=True)
+        count = sum(api_key_revoke(api_key=api_key) for api_key in queryset.filter(revoked=False))
         self.message_user(request, _("%(count)d keys revoked.") % {"count": count})

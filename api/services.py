@@ -19,9 +19,11 @@ def api_key_replace(*, partner: Partner, name: str) -> tuple[PartnerAPIKey, str]
     return api_key_create(partner=partner, name=name)
 
 
-def api_key_revoke(*, api_key: PartnerAPIKey) -> None:
-    PartnerAPIKey.objects.filter(pk=api_key.pk).update(revoked=True)
+def api_key_revoke(*, api_key: PartnerAPIKey) -> bool:
+    """Revoke a key for good; True when this call revoked it (False: it already was)."""
+    revoked = PartnerAPIKey.objects.filter(pk=api_key.pk, revoked=False).update(revoked=True) == 1
     api_key.revoked = True
+    return revoked
 
 
 def idempotency_keys_purge(*, now=None, batch: int = 10_000) -> int:

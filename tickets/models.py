@@ -9,6 +9,7 @@ from accounts.models import Merchant, Partner
 from accounts.scoping import ScopePaths
 from devices.models import Device, FaultCategory
 from warranty.models import Warranty
+from warranty.services import reason_text
 
 
 class Status(models.TextChoices):
@@ -23,6 +24,8 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE, Status.WAITING_MERCHANT)
+# Open and not waiting on the merchant: the statuses in which the SLA clocks run.
+RUNNING_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE)
 
 
 class Kind(models.TextChoices):
@@ -149,8 +152,6 @@ class Ticket(models.Model):
 
     @property
     def warranty_reason_text(self) -> str:
-        from warranty.services import reason_text
-
         return reason_text(
             self.warranty_reason,
             date=self.warranty_date,
@@ -168,7 +169,7 @@ class Ticket(models.Model):
 
 
 class TicketSequence(models.Model):
-    """The last number handed out per day; `tickets.services.ticket_number_next` increments it."""
+    """The last number handed out per day; `tickets.filing.ticket_number_next` increments it."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.scoping import is_staff_actor
 from possystem.backoff import backoff
 from possystem.errors import ActionNotAllowed, InvalidInput
+from tickets.models import Status, TicketEvent
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
@@ -87,8 +88,6 @@ def webhook_unsubscribe(*, by, subscription: WebhookSubscription) -> None:
 
 def event_types_for(event) -> list[str]:
     """The webhook events a ticket timeline entry stands for."""
-    from tickets.models import Status, TicketEvent
-
     if event.kind == TicketEvent.Kind.CREATED:
         return [Event.CREATED]
     if event.kind == TicketEvent.Kind.STATUS_CHANGED and event.public:
