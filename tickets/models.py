@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -90,6 +92,9 @@ class Ticket(models.Model):
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
     onsite_at = models.DateTimeField(_("on site at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # When the merchant could take payments again: the repair, or earlier a swapped or loaned
+    # terminal. From `created_at` to here the merchant was down.
+    restored_at = models.DateTimeField(_("service restored at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # While waiting on the merchant the SLA clocks stop; the status to return to is kept here.
@@ -158,6 +163,11 @@ class Ticket(models.Model):
             fault_category=self.fault_category,
             policy_name=self.warranty.policy.name if self.warranty_id and self.warranty else "",
         )
+
+    @property
+    def downtime(self) -> datetime.timedelta | None:
+        """How long the merchant was without a working terminal: from filing to service restored."""
+        return self.restored_at - self.created_at if self.restored_at else None
 
     @property
     def active_assignment(self):

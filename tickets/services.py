@@ -215,7 +215,14 @@ def ticket_resolve(
     charged = not ticket.warranty_covered
     with transaction.atomic():
         assignment = Assignment.objects.active().filter(ticket=ticket).select_related("technician").first()
-        _move(ticket, Status.RESOLVED, by=by, now=now, fields={"resolved_at": now}, data={"outcome": outcome})
+        _move(
+            ticket,
+            Status.RESOLVED,
+            by=by,
+            now=now,
+            fields={"resolved_at": now, "restored_at": ticket.restored_at or now},
+            data={"outcome": outcome},
+        )
         report = RepairReport.objects.create(
             ticket=ticket,
             technician=assignment.technician if assignment else None,

@@ -100,6 +100,8 @@ def test_the_technician_accepts_checks_in_and_resolves(ticket, dispatcher, techn
     ticket.refresh_from_db()
     assignment.refresh_from_db()
     assert ticket.status == Status.RESOLVED and ticket.resolved_at is not None
+    assert ticket.restored_at == ticket.resolved_at  # repaired on site: service is back with the repair
+    assert ticket.downtime == ticket.resolved_at - ticket.created_at
     assert assignment.accepted_at and assignment.arrived_at and assignment.completed_at
     assert report.technician == technician
     assert not report.charged  # in warranty
