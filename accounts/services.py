@@ -2,16 +2,22 @@
 
 import re
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Merchant, Partner, Region
 from accounts.scoping import is_staff_actor, visible_to
+from accounts.validators import mobile_checked
 from possystem.errors import ActionNotAllowed, InvalidInput
-from tickets.validators import normalize_mainland_mobile
 
 CODE = re.compile(r"[-a-zA-Z0-9_]+")
+# The one answer for a merchant code that cannot be registered, whatever the reason: malformed, or
+# (for a partner) another partner's merchant's. "Taken" would tell them that merchant exists.
+MERCHANT_CODE_REFUSED = gettext_lazy(
+    "This merchant code cannot be registered. Use letters, digits, dashes and underscores; if the code is "
+    "right, contact the service provider."
+)
 
 
 def merchant_register(
@@ -45,18 +51,15 @@ def merchant_register(
         errors["name"] = [_("Enter the merchant's name.")]
     taken = Merchant.objects.filter(code=code)
     if not code or not CODE.fullmatch(code):
-        errors["code"] = [merchant_code_refused(code)]
+        errors["code"] = [str(MERCHANT_CODE_REFUSED)]
     elif taken.exists():
         # "Taken" only to a caller who can see the merchant; to anyone else it is just a code that
         # cannot be registered, so registering is no way to learn another partner's merchants.
-        errors["code"] = [_merchant_code_taken(code) if visible_to(taken, by).exists() else merchant_code_refused(code)]
+        errors["code"] = [_merchant_code_taken(code) if visible_to(taken, by).exists() else str(MERCHANT_CODE_REFUSED)]
     if tier not in Merchant.Tier.values:
         errors["tier"] = [_("Choose a tier.")]
     if contact_phone:
-        try:
-            contact_phone = normalize_mainland_mobile(contact_phone)
-        except ValidationError as error:
-            errors["contact_phone"] = list(error.messages)
+        contact_phone = mobile_checked(contact_phone, errors)
     if errors:
         raise InvalidInput(errors)
     try:
@@ -74,14 +77,7 @@ def merchant_register(
             )
     except IntegrityError as error:
         # Another request registered the same code between the check and the insert.
-        raise InvalidInput({"code": [merchant_code_refused(code)]}) from error
-
-
-def merchant_code_refused(code: str) -> str:
-    return _(
-        "Merchant code %(code)s cannot be registered. Use letters, digits, dashes and underscores; if the code "
-        "is right, contact the service provider."
-    ) % {"code": code}
+        raise InvalidInput({"code": [str(MERCHANT_CODE_REFUSED)]}) from error
 
 
 def _merchant_code_taken(code: str) -> str:

@@ -24,16 +24,14 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
     actions = ["revoke"]
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), "last_used_at")
+        # Revoking is the list's action (api_key_revoke), not a box to tick or untick on the form.
+        return (*super().get_readonly_fields(request, obj), "last_used_at", "revoked")
 
     def save_model(self, request, obj, form, change):
-        # The library makes the key here; the audit log records who made or revoked it.
-        was_revoked = change and PartnerAPIKey.objects.filter(pk=obj.pk, revoked=True).exists()
+        # The library makes the key here; the audit log records who made it.
         super().save_model(request, obj, form, change)
         if not change:
             api_key_audit(api_key=obj, action=Action.API_KEY_CREATED, by=request.user, request=request)
-        elif obj.revoked and not was_revoked:
-            api_key_audit(api_key=obj, action=Action.API_KEY_REVOKED, by=request.user, request=request)
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):

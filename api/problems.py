@@ -9,51 +9,18 @@ exception is logged with its traceback and answered with a plain 500 problem.
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from possystem.errors import DomainError
+from possystem.problems import PROBLEM_CONTENT_TYPE, problem, problem_response
 
 logger = logging.getLogger(__name__)
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-TYPE_PREFIX = "urn:possystem:problem:"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-
-
-def _title(status_code: int) -> str:
-    titles = {
-        400: _("The request is malformed or has invalid fields."),
-        401: _("Authentication is required."),
-        403: _("You are not allowed to do this."),
-        404: _("Not found."),
-        405: _("This method is not allowed here."),
-        406: _("No acceptable representation."),
-        409: _("The request conflicts with the current state."),
-        413: _("The request is too large."),
-        415: _("Unsupported media type."),
-        422: _("The request cannot be processed as it stands."),
-        429: _("Too many requests."),
-    }
-    return titles.get(status_code, _("The request cannot be carried out."))
-
-
-def problem(*, status_code: int, code: str, detail: str, errors: dict | None = None, instance: str = "") -> dict:
-    body = {
-        "type": f"{TYPE_PREFIX}{code}",
-        "title": _title(status_code) if status_code < 500 else _("Something went wrong on our side."),
-        "status": status_code,
-        "detail": detail,
-        "code": code,
-    }
-    if instance:
-        body["instance"] = instance
-    if errors:
-        body["errors"] = errors
-    return body
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -130,7 +97,4 @@ def exception_handler(exc, context):
 @csrf_exempt  # it changes nothing; without this an unknown address answered a POST with the CSRF page
 def not_found(request, *args, **kwargs):
     """Answers any /api/ address no route matches, as a problem like every other API error."""
-    body = problem(
-        status_code=404, code="not_found", detail=_("There is nothing at this address."), instance=request.path
-    )
-    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
+    return problem_response(request, status_code=404, code="not_found", detail=_("There is nothing at this address."))

@@ -44,13 +44,14 @@ PROBLEM_SCHEMA = {
 }
 
 DESCRIPTIONS = {
-    "400": "Malformed JSON, or invalid query parameters or headers",
+    "400": "Malformed or too deeply nested JSON, an invalid cursor, or invalid query parameters or headers",
     "401": "No valid API key or session",
     "403": "Not allowed for this caller",
     "404": "Not found, or not visible to this caller",
     "405": "Method not allowed",
     "406": "Not acceptable",
     "409": "Conflicts with the current state (e.g. the ticket moved on, or a retry is still running)",
+    "413": "The body is larger than the API accepts (1 MB)",
     "415": "Unsupported media type",
     "422": "Fields at fault (see `errors`), or an Idempotency-Key reused with another body",
     "429": "Too many requests; retry after `Retry-After` seconds",
@@ -77,9 +78,9 @@ def add_problems(result, generator, request, public):
                 continue
             codes = ["400", "401", "403", "405", "406", "429", "500"]
             if "{" in path or method == "get":
-                codes.append("404")  # an unknown object, or an invalid cursor
+                codes.append("404")  # an unknown object, or an unknown address
             if method in {"post", "patch", "put", "delete"}:
-                codes += ["404", "409", "415", "422"]
+                codes += ["404", "409", "413", "415", "422"]
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses.setdefault(code, _problem(code))

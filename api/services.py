@@ -38,7 +38,7 @@ def api_key_replace(*, partner: Partner, name: str) -> tuple[PartnerAPIKey, str]
 
 
 def api_key_revoke(*, api_key: PartnerAPIKey, by=None, request=None) -> bool:
-    """Revoke a key for good; returns False when it was revoked already."""
+    """Revoke a key for good; True when this call revoked it (False: it already was)."""
     with transaction.atomic():
         revoked = PartnerAPIKey.objects.filter(pk=api_key.pk, revoked=False).update(revoked=True) == 1
         if revoked:

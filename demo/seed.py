@@ -7,13 +7,19 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Merchant, Partner, Region, User
+from api.services import api_key_replace
 from devices.models import Device, DeviceModel, FaultCategory, SparePart
 from devices.services import device_register, manufacturer_policy_for
 from sla.models import SLAPolicy
-from technicians.models import Technician, TechnicianSkill
+from sla.services import escalations_scan, ticket_sla_changed
+from technicians.models import Assignment, Technician, TechnicianSkill
+from tickets import services as tickets
+from tickets.filing import ticket_file
+from tickets.models import Ticket, TicketEvent
 from warranty.models import WarrantyPolicy
 from warranty.services import warranty_grant
 
@@ -307,8 +313,6 @@ def _part_for(device, fault):
 
 def seed_demo_tickets(*, users: dict[str, User]) -> int:
     """Tickets in every status for `merchant` and `merchant2`; returns how many were created."""
-    from tickets import services as tickets
-
     created = 0
     dispatcher = users["dispatcher"]
     technicians = {
@@ -318,7 +322,7 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
     for key, username, serial, kind, fault, priority, description, steps in DEMO_TICKETS:
         user = users[username]
         device = Device.objects.get(serial_number=serial) if serial else None
-        filed = tickets.ticket_file(
+        filed = ticket_file(
             merchant=user.merchant,
             device=device,
             kind=kind,
@@ -368,8 +372,6 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
             elif step.startswith("backdate:"):
                 _backdate(ticket, hours=int(step.split(":")[1]))
     if created:
-        from sla.services import escalations_scan
-
         escalations_scan()  # the beat would within seconds; the dashboard shows them at once
     return created
 
@@ -380,20 +382,12 @@ DEMO_API_KEY_NAME = "Demo key"
 def seed_demo_api_key(*, partner: Partner) -> str:
     """A fresh API key for the demo partner, replacing the previous demo key (keys are stored hashed,
     so the only way to print one is to make it; re-running never piles keys up)."""
-    from api.services import api_key_replace
-
     _api_key, key = api_key_replace(partner=partner, name=DEMO_API_KEY_NAME)
     return key
 
 
 def _backdate(ticket, *, hours: int) -> None:
     """Move a demo ticket's history `hours` into the past, deadlines included (demo data only)."""
-    from django.db.models import F
-
-    from sla.services import ticket_sla_changed
-    from technicians.models import Assignment
-    from tickets.models import Ticket, TicketEvent
-
     delta = datetime.timedelta(hours=hours)
     moved = ("created_at", "respond_by", "onsite_by", "resolve_by", "responded_at", "onsite_at")
     with transaction.atomic():

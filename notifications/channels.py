@@ -9,7 +9,7 @@ the channel and records the outcome; channels know nothing about retries or the 
 - email: Django's mail backend (`EMAIL_BACKEND`: SMTP in production, the console in development).
 - SMS: a logged stub with the same contract until a gateway is chosen; replace `SmsChannel.send`.
 - partner webhook: not a channel here. Whoever reports an event records it on the ticket's
-  timeline (`tickets.services.ticket_event_record`) inside their transaction; the webhook outbox
+  timeline (`tickets.events.ticket_event_record`) inside their transaction; the webhook outbox
   listens to `ticket_event_recorded` and delivers it to the partner's subscriptions (an escalation
   becomes `ticket.escalated`).
 """

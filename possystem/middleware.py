@@ -20,12 +20,14 @@ with their own long-lived caching.
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+
+from possystem.problems import problem_response
 
 NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -59,12 +61,7 @@ def fields_with_nul(data) -> list[str]:
 def refusal(request, *, status: int, code: str, title: str, detail: str, errors: dict | None = None):
     """A 4xx answer: a problem document for the API, a page for people."""
     if is_api(request):
-        from api.problems import PROBLEM_CONTENT_TYPE, problem
-
-        body = problem(status_code=status, code=code, detail=detail, errors=errors, instance=request.path)
-        return JsonResponse(
-            body, status=status, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
-        )
+        return problem_response(request, status_code=status, code=code, detail=detail, errors=errors)
     return render(request, "refused.html", {"title": title, "detail": detail}, status=status)
 
 
@@ -78,9 +75,9 @@ class RequestGuardMiddleware:
     def check(self, request):
         if NUL in request.path_info:
             if is_api(request):
-                from api.problems import not_found
-
-                return not_found(request)
+                return problem_response(
+                    request, status_code=404, code="not_found", detail=_("There is nothing at this address.")
+                )
             raise Http404
         limit = body_limit(request)
         if declared_length(request) > limit:

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.db import transaction
 
+from possystem.admin import ReadOnlyAdmin
 from sla.models import CalendarDay, Escalation, SLACheck, SLAPolicy
+from sla.tasks import policy_refresh
 
 
 @admin.register(SLAPolicy)
@@ -24,8 +26,6 @@ class SLAPolicyAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and {"at_risk_share", "manager_escalation_hours"} & set(form.changed_data):
             # Deadlines already on tickets stay; when their warnings and manager notices fall moves.
-            from sla.tasks import policy_refresh
-
             policy_id = obj.pk
             transaction.on_commit(lambda: policy_refresh.delay(policy_id), robust=True)
 
@@ -38,7 +38,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(ReadOnlyAdmin):
     """Read-only: escalations are written by the scanner and acknowledged in the inbox."""
 
     list_display = ("ticket", "milestone", "level", "deadline", "fired_at", "acknowledged_at", "acknowledged_by")
@@ -47,30 +47,12 @@ class EscalationAdmin(admin.ModelAdmin):
     search_fields = ("ticket__number",)
     date_hierarchy = "fired_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SLACheck)
-class SLACheckAdmin(admin.ModelAdmin):
+class SLACheckAdmin(ReadOnlyAdmin):
     """What the scanner waits for next; read-only, kept by the ticket transitions."""
 
     list_display = ("ticket", "milestone", "level", "due_at")
     list_filter = ("milestone", "level")
     list_select_related = ("ticket",)
     search_fields = ("ticket__number",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

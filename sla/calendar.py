@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from django.conf import settings
 
+from sla.models import CalendarDay
+
 logger = logging.getLogger(__name__)
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -35,8 +37,6 @@ class WorkingCalendar:
     @classmethod
     def load(cls) -> "WorkingCalendar":
         """The calendar with the admin's corrections (one query; the table holds a few rows a year)."""
-        from sla.models import CalendarDay
-
         return cls(overrides=dict(CalendarDay.objects.values_list("date", "is_working_day")))
 
     def is_working_day(self, day: datetime.date) -> bool:

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -71,8 +72,6 @@ class SLAPolicy(models.Model):
         return int(days) if days else self.resolution_working_days
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         bad = {
             key: value
             for key, value in (self.resolution_days_by_fault or {}).items()

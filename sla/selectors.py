@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.scoping import visible_to
-from sla.calendar import WallClock, WorkingCalendar
+from possystem.formats import local_minute
+from sla.calendar import WallClock
+from sla.deadlines import MILESTONES, ClockBook, level_times
 from sla.models import Escalation, Level, Milestone, SLACheck
-from sla.services import MILESTONES, Clocks, level_times
 from sla.text import duration_text
-from technicians.models import Technician
-from tickets.models import OPEN_STATUSES, Status, Ticket
+from technicians.models import Technician, active_assignment_q
+from tickets.models import OPEN_STATUSES, RUNNING_STATUSES, Status, Ticket
 
 # --- one ticket's SLA state -------------------------------------------------------------------------
 
@@ -69,21 +70,6 @@ class TicketSLA:
         return str(STATE_LABELS[self.state])
 
 
-class ClockBook:
-    """Clocks per policy over one calendar, so a list of tickets loads the calendar once."""
-
-    def __init__(self, calendar: WorkingCalendar | None = None):
-        self._calendar = calendar
-        self._clocks: dict[int, Clocks] = {}
-
-    def for_policy(self, policy) -> Clocks:
-        if policy.pk not in self._clocks:
-            if self._calendar is None:
-                self._calendar = WorkingCalendar.load()
-            self._clocks[policy.pk] = Clocks(policy, self._calendar)
-        return self._clocks[policy.pk]
-
-
 def ticket_sla_status(
     *, ticket: Ticket, now: datetime.datetime | None = None, clocks: ClockBook | None = None
 ) -> TicketSLA:
@@ -112,7 +98,7 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
 
     if met_at is not None:
         if met_at <= deadline:
-            return status(State.MET, _("Met %(when)s") % {"when": _local(met_at)})
+            return status(State.MET, _("Met %(when)s") % {"when": local_minute(met_at)})
         return status(State.BREACHED, _("Met %(late)s late") % {"late": duration_text(met_at - deadline)})
     if milestone == Milestone.ONSITE and ticket.resolved_at is not None:
         # A remote fix ends the on-site clock: no visit was needed.
@@ -145,7 +131,6 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
 # "Breached" for filters and list rows, from the ticket's own columns (no clocks needed). It agrees
 # with the BREACHED state of `ticket_sla_status`: met late; missed while running; missed before a
 # pause or a cancellation; a remote fix after the on-site deadline. Paused clocks are not breached.
-_RUNNING = [status for status in OPEN_STATUSES if status != Status.WAITING_MERCHANT]
 
 
 def breached_q(now: datetime.datetime) -> Q:
@@ -154,7 +139,7 @@ def breached_q(now: datetime.datetime) -> Q:
     for deadline, met in MILESTONES.values():
         unmet = {f"{met}__isnull": True}
         condition |= Q(**{f"{met}__gt": F(deadline)})
-        condition |= Q(**unmet, **{f"{deadline}__lt": now}, status__in=_RUNNING)
+        condition |= Q(**unmet, **{f"{deadline}__lt": now}, status__in=RUNNING_STATUSES)
         condition |= Q(**unmet, **{f"{deadline}__lte": F("paused_at")}, status=Status.WAITING_MERCHANT)
         condition |= Q(**unmet, **{f"{deadline}__lt": F("cancelled_at")}, status=Status.CANCELLED)
     return condition
@@ -172,16 +157,12 @@ def ticket_is_breached(ticket: Ticket, now: datetime.datetime) -> bool:
             if met > deadline:
                 return True
         elif (
-            (ticket.status in _RUNNING and deadline < now)
+            (ticket.status in RUNNING_STATUSES and deadline < now)
             or (ticket.status == Status.WAITING_MERCHANT and ticket.paused_at and deadline <= ticket.paused_at)
             or (ticket.status == Status.CANCELLED and ticket.cancelled_at and deadline < ticket.cancelled_at)
         ):
             return True
     return False
-
-
-def _local(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 # --- the escalations inbox ------------------------------------------------------------------------
@@ -331,7 +312,7 @@ def technician_workload(*, since: datetime.datetime, now=None) -> list[Workload]
     """Each technician's open jobs against capacity, the open ones overdue, and the jobs completed
     since `since`. One query."""
     now = now or timezone.now()
-    active = Q(assignments__released_at__isnull=True, assignments__completed_at__isnull=True)
+    active = active_assignment_q("assignments__")
     running = ~Q(assignments__ticket__status=Status.WAITING_MERCHANT)
     overdue = Q(assignments__ticket__onsite_by__lt=now, assignments__ticket__onsite_at__isnull=True) | Q(
         assignments__ticket__resolve_by__lt=now, assignments__ticket__resolved_at__isnull=True

@@ -1,6 +1,7 @@
-"""The SLA engine's writes: deadlines, the index of due checks, the scanner, escalations.
+"""The SLA engine's writes: the index of due checks, the scanner, escalations.
 
-- Deadlines: which policy applies, when each milestone is due, and how a pause moves them.
+- Deadlines: which policy applies (`sla_policy_for`); the arithmetic of when each milestone is due
+  and how a pause moves it lives in `sla.deadlines`.
 - The index of due checks (`SLACheck`): `ticket_sla_changed` rewrites a ticket's rows inside every
   transition's transaction, so the scanner never reads open tickets, only checks that are due.
 - The scanner (`escalations_scan`): claims due checks with SELECT … FOR UPDATE SKIP LOCKED in short
@@ -27,33 +28,20 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.scoping import is_staff_actor
+from notifications.services import Message, deliveries_queue
 from possystem.errors import ActionNotAllowed, StateConflict
-from sla.calendar import WallClock, WorkingCalendar, WorkingClock, business_hours
+from possystem.formats import local_minute
+from sla.calendar import WorkingCalendar
+from sla.deadlines import ClockBook, Clocks, level_times, milestone_running
 from sla.models import LEVEL_ORDER, Escalation, Level, Milestone, SLACheck, SLAPolicy
 from sla.text import duration_text, milestone_phrase
-from tickets.models import Status
+from technicians.models import Assignment
+from tickets.events import ticket_event_record
+from tickets.models import RUNNING_STATUSES, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
-
-HOUR = datetime.timedelta(hours=1)
-
-# Milestones and the ticket fields that hold their deadline and the time they were met.
-MILESTONES = {
-    "respond": ("respond_by", "responded_at"),
-    "onsite": ("onsite_by", "onsite_at"),
-    "resolve": ("resolve_by", "resolved_at"),
-}
-
-
-@dataclass(frozen=True)
-class Deadlines:
-    respond_by: datetime.datetime | None
-    onsite_by: datetime.datetime | None
-    resolve_by: datetime.datetime | None
-
-    def as_fields(self) -> dict:
-        return {"respond_by": self.respond_by, "onsite_by": self.onsite_by, "resolve_by": self.resolve_by}
 
 
 def sla_policy_for(*, priority: str, merchant_tier: str) -> SLAPolicy | None:
@@ -64,112 +52,7 @@ def sla_policy_for(*, priority: str, merchant_tier: str) -> SLAPolicy | None:
     return min(candidates, key=lambda p: (p.priority == "", p.merchant_tier == ""), default=None)
 
 
-class Clocks:
-    """The clock each milestone runs on under a policy."""
-
-    def __init__(self, policy: SLAPolicy, calendar: WorkingCalendar | None = None):
-        self.policy = policy
-        calendar = calendar or WorkingCalendar.load()
-        opens, closes = business_hours()
-        business = WorkingClock(calendar, opens, closes)
-        self.hours = business if policy.business_hours_only else WallClock()
-        self.working_days = business if policy.business_hours_only else WorkingClock(calendar)
-
-    def for_milestone(self, milestone: str):
-        return self.working_days if milestone == "resolve" else self.hours
-
-    def working_day_length(self) -> datetime.timedelta:
-        return self.working_days.day_length
-
-    def allowance(self, milestone: str, fault_category: str) -> datetime.timedelta:
-        """The time the policy gives a milestone, on that milestone's clock."""
-        if milestone == Milestone.RESPOND:
-            return self.policy.response_hours * HOUR
-        if milestone == Milestone.ONSITE:
-            return self.policy.onsite_hours * HOUR
-        return self.policy.resolution_days_for(fault_category) * self.working_day_length()
-
-
-def deadlines_compute(
-    *,
-    policy: SLAPolicy,
-    start: datetime.datetime,
-    kind: str,
-    fault_category: str,
-    calendar: WorkingCalendar | None = None,
-) -> Deadlines:
-    """Deadlines for a ticket filed at `start`.
-
-    Consultations are handled remotely and have no on-site deadline.
-    """
-    clocks = Clocks(policy, calendar)
-    respond_by = clocks.hours.add(start, policy.response_hours * HOUR)
-    onsite_by = None if kind == "consultation" else clocks.hours.add(start, policy.onsite_hours * HOUR)
-    days = policy.resolution_days_for(fault_category)
-    resolve_by = clocks.working_days.add(start, days * clocks.working_day_length())
-    return Deadlines(respond_by=respond_by, onsite_by=onsite_by, resolve_by=resolve_by)
-
-
-def deadlines_after_pause(
-    *, ticket, paused_at: datetime.datetime, resumed_at: datetime.datetime, calendar: WorkingCalendar | None = None
-) -> Deadlines:
-    """The ticket's deadlines moved by the time its clock stood still.
-
-    Each unmet deadline keeps the clock time it had left when the pause began, counted on its own
-    clock (a pause over a weekend does not move a working-day deadline). A deadline already missed
-    when the pause began stays where it was: a breach is not undone by waiting.
-    """
-    current = {name: getattr(ticket, name) for name in ("respond_by", "onsite_by", "resolve_by")}
-    if ticket.sla_policy is None:
-        return Deadlines(**current)
-    clocks = Clocks(ticket.sla_policy, calendar)
-    moved = {}
-    for milestone, (deadline_field, met_field) in MILESTONES.items():
-        deadline = current[deadline_field]
-        if deadline is None or getattr(ticket, met_field) is not None or deadline <= paused_at:
-            moved[deadline_field] = deadline
-            continue
-        clock = clocks.for_milestone(milestone)
-        moved[deadline_field] = clock.add(resumed_at, clock.between(paused_at, deadline))
-    return Deadlines(**moved)
-
-
 # --- the index of due checks ----------------------------------------------------------------------
-
-# Statuses in which the clocks run: open and not waiting on the merchant.
-RUNNING_STATUSES = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE})
-
-
-def milestone_running(ticket, milestone: str) -> bool:
-    """True while the milestone can still slip: it has a deadline, is unmet and its clock runs.
-
-    Resolved, closed and cancelled tickets have no running milestone, so a remote fix (acknowledged
-    → resolved) ends the on-site clock; consultations never had an on-site deadline.
-    """
-    deadline_field, met_field = MILESTONES[milestone]
-    return (
-        ticket.sla_policy_id is not None
-        and ticket.status in RUNNING_STATUSES
-        and getattr(ticket, deadline_field) is not None
-        and getattr(ticket, met_field) is None
-    )
-
-
-def level_times(*, ticket, milestone: str, clocks: Clocks) -> dict[str, datetime.datetime]:
-    """When each level of a milestone is reached, from its current deadline.
-
-    At risk: when what is left is (1 − at_risk_share) of the time the policy gives, counted on the
-    milestone's clock (so a pause, which moves the deadline, moves the warning too). Managers: when
-    it is still unmet manager_escalation_hours after the deadline, on the policy's hour clock.
-    """
-    policy = clocks.policy
-    deadline = getattr(ticket, MILESTONES[milestone][0])
-    warning = clocks.allowance(milestone, ticket.fault_category) * float(1 - policy.at_risk_share)
-    return {
-        Level.AT_RISK: clocks.for_milestone(milestone).subtract(deadline, warning),
-        Level.BREACHED: deadline,
-        Level.MANAGER: clocks.hours.add(deadline, policy.manager_escalation_hours * HOUR),
-    }
 
 
 def _next_check(ticket, milestone: str, fired: set, clocks: Clocks) -> tuple[str, datetime.datetime] | None:
@@ -211,8 +94,6 @@ def sla_checks_rebuild(*, policy: SLAPolicy | None = None, chunk: int = 500) -> 
 
     Tickets are locked in pk order, a chunk per transaction, so no transition interleaves.
     """
-    from tickets.models import Ticket
-
     tickets_to_check = Ticket.objects.filter(status__in=RUNNING_STATUSES, sla_policy__isnull=False)
     if policy is not None:
         tickets_to_check = tickets_to_check.filter(sla_policy=policy)
@@ -269,21 +150,11 @@ class _Firing:
 class _PassContext:
     """What every batch of a pass shares, loaded on first use (an idle pass loads nothing)."""
 
-    _calendar: WorkingCalendar | None = None
-    _clocks: dict = field(default_factory=dict)
+    clocks: ClockBook = field(default_factory=ClockBook)
     _staff: dict = field(default_factory=dict)
-
-    def clocks(self, policy: SLAPolicy) -> Clocks:
-        if policy.pk not in self._clocks:
-            if self._calendar is None:
-                self._calendar = WorkingCalendar.load()
-            self._clocks[policy.pk] = Clocks(policy, self._calendar)
-        return self._clocks[policy.pk]
 
     def staff(self, role: str) -> list:
         if role not in self._staff:
-            from accounts.models import User
-
             self._staff[role] = list(User.objects.filter(role=role, is_active=True).order_by("pk"))
         return self._staff[role]
 
@@ -374,7 +245,7 @@ def _advance(check: SLACheck, *, now, context: _PassContext, moved: list, done: 
     if not milestone_running(ticket, check.milestone):
         done.append(check.pk)  # stale: transitions delete these, but never fire on one
         return []
-    times = level_times(ticket=ticket, milestone=check.milestone, clocks=context.clocks(ticket.sla_policy))
+    times = level_times(ticket=ticket, milestone=check.milestone, clocks=context.clocks.for_policy(ticket.sla_policy))
     remaining = LEVEL_ORDER[LEVEL_ORDER.index(check.level) :]
     due = [level for level in remaining if times[level] <= now]
     if not due:
@@ -423,17 +294,11 @@ def _escalations_write(firings: list[_Firing], *, now) -> list[Escalation]:
 def _escalations_announce(escalations: list[Escalation], *, now, context: _PassContext) -> None:
     """Who is told, the timeline entries (partner webhooks) and the outbox rows, in the batch's
     transaction; the outbox is delivered after commit."""
-    from accounts.models import User
-    from notifications.services import Message, deliveries_queue
-    from technicians.models import Assignment
-    from tickets.models import TicketEvent
-    from tickets.services import ticket_event_record
-
     on_the_job = {
         a.ticket_id: a.technician.user
-        for a in Assignment.objects.filter(
-            ticket_id__in={e.ticket_id for e in escalations}, released_at__isnull=True, completed_at__isnull=True
-        ).select_related("technician__user")
+        for a in Assignment.objects.active()
+        .filter(ticket_id__in={e.ticket_id for e in escalations})
+        .select_related("technician__user")
     }
     told, messages = [], []
     for escalation in escalations:
@@ -466,6 +331,7 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
             timeline_text = escalation_message(escalation, now=now)[0]
         ticket_event_record(
             ticket=escalation.ticket,
+            now=now,
             kind=TicketEvent.Kind.ESCALATED,
             message=timeline_text,
             # "At risk" is the team's early warning; breaches are the merchant's and partner's business.
@@ -491,7 +357,7 @@ def escalation_message(escalation: Escalation, *, now: datetime.datetime) -> tup
         "number": ticket.number,
         "merchant": ticket.merchant.name,
         "milestone": milestone_phrase(escalation.milestone),
-        "deadline": timezone.localtime(escalation.deadline).strftime("%Y-%m-%d %H:%M"),
+        "deadline": local_minute(escalation.deadline),
         "late": duration_text(now - escalation.deadline),
     }
     if escalation.level == Level.AT_RISK:

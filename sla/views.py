@@ -17,8 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.scoping import is_staff_actor
 from possystem.errors import DomainError
+from possystem.formats import local_minute
 from sla import selectors, services
+from sla.deadlines import ClockBook
 from sla.models import Escalation, Level, Milestone
+from sla.text import duration_text
 
 PERIODS = (7, 30, 90)
 
@@ -73,8 +76,6 @@ def escalation_list(request):
 
 
 def _lateness_text(escalation: Escalation, now) -> str:
-    from sla.text import duration_text
-
     if escalation.level == Level.AT_RISK:
         return _("%(left)s left when raised") % {"left": duration_text(escalation.deadline - escalation.fired_at)}
     return _("%(late)s late when raised") % {"late": duration_text(escalation.fired_at - escalation.deadline)}
@@ -132,7 +133,7 @@ def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return local_minute(value)
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -152,7 +153,7 @@ def dashboard_export(request):
     header.append(_("Escalations"))
 
     def rows():
-        clocks = selectors.ClockBook()
+        clocks = ClockBook()
         now = timezone.now()
         yield header
         for ticket in selectors.tickets_for_export(since=since, until=until).iterator(chunk_size=1000):

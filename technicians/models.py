@@ -56,6 +56,17 @@ class TechnicianSkill(models.Model):
         return f"{self.technician} · {self.device_model}"
 
 
+def active_assignment_q(prefix: str = "") -> Q:
+    """An assignment still under way: neither released (re-assigned, cancelled) nor completed.
+    `prefix` reaches assignments from another model, e.g. "assignments__" from a technician."""
+    return Q(**{f"{prefix}released_at__isnull": True, f"{prefix}completed_at__isnull": True})
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active_assignment_q())
+
+
 class Assignment(models.Model):
     """A technician sent to a ticket. A ticket has at most one active assignment; a re-assignment
     releases the previous one, so the history of who was sent stays on record."""
@@ -78,6 +89,8 @@ class Assignment(models.Model):
 
     scope = ScopePaths(merchant="ticket__merchant", technician="technician__user")
 
+    objects = AssignmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["assigned_at", "pk"]
         verbose_name = _("assignment")
@@ -85,7 +98,7 @@ class Assignment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket"],
-                condition=Q(released_at__isnull=True, completed_at__isnull=True),
+                condition=active_assignment_q(),
                 name="assignment_one_active_per_ticket",
             ),
         ]
@@ -93,7 +106,7 @@ class Assignment(models.Model):
             # Technician home page and workload: a technician's open jobs.
             models.Index(
                 fields=["technician"],
-                condition=Q(released_at__isnull=True, completed_at__isnull=True),
+                condition=active_assignment_q(),
                 name="assignment_open_by_technician",
             ),
         ]

@@ -1,11 +1,18 @@
-"""Shared fixtures: the real services the suite runs against, and the personas of DESIGN.md."""
+"""Shared fixtures: the real services the suite runs against, the personas of DESIGN.md, their API
+clients, and tickets filed at a chosen moment."""
+
+import datetime
+import uuid
 
 import pytest
 import redis
+import time_machine
 from django.conf import settings
 
 from accounts.models import User
+from api.services import api_key_create
 from tests import factories
+from tests.helpers import key_client, session_client
 
 
 def pytest_sessionstart(session):
@@ -55,6 +62,14 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test counts requests (throttles) in its own namespace of the shared Redis cache."""
+    caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"{caches['default'].get('KEY_PREFIX', '')}-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = caches
+
+
 @pytest.fixture
 def merchant(db):
     """A merchant's user (王丽 of a tea house), signed up through a partner bank."""
@@ -97,3 +112,69 @@ def other_partner(other_merchant):
 @pytest.fixture
 def sla_policy(db):
     return factories.SLAPolicyFactory()
+
+
+@pytest.fixture
+def file_at(merchant, sla_policy):
+    """File a ticket through the real service as `merchant` at a given moment (the clock stopped
+    there), so its deadlines do not depend on when the suite runs."""
+
+    def file(moment: datetime.datetime, **overrides):
+        with time_machine.travel(moment, tick=False):
+            return factories.file_ticket(merchant, **overrides)
+
+    return file
+
+
+@pytest.fixture
+def told(dispatcher, manager):
+    """The people escalations reach: a dispatcher and a manager with a mobile number."""
+    manager.phone = "13900001111"
+    manager.save(update_fields=["phone"])
+    return {"dispatcher": dispatcher, "manager": manager}
+
+
+@pytest.fixture
+def device(merchant):
+    """An in-warranty terminal of `merchant`."""
+    return factories.device_in_warranty(merchant.merchant)
+
+
+@pytest.fixture
+def ticket(merchant, device, sla_policy):
+    """A repair request `merchant` filed just now for `device`."""
+    return factories.file_ticket(merchant, device=device)
+
+
+# --- API clients -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_key(partner):
+    """The key of `partner`'s organisation (the one that brought `merchant`)."""
+    return api_key_create(partner=partner.partner, name="integration")[1]
+
+
+@pytest.fixture
+def other_api_key(other_partner):
+    return api_key_create(partner=other_partner.partner, name="integration")[1]
+
+
+@pytest.fixture
+def partner_api(api_key):
+    return key_client(api_key)
+
+
+@pytest.fixture
+def other_partner_api(other_api_key):
+    return key_client(other_api_key)
+
+
+@pytest.fixture
+def dispatcher_api(dispatcher):
+    return session_client(dispatcher)
+
+
+@pytest.fixture
+def merchant_api(merchant):
+    return session_client(merchant)

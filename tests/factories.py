@@ -11,6 +11,7 @@ from accounts.models import Merchant, Partner, Region, User
 from devices.models import Device, DeviceModel, FaultCategory, SparePart
 from sla.models import SLAPolicy
 from technicians.models import Technician, TechnicianSkill
+from tickets.filing import ticket_file
 from warranty.models import Warranty, WarrantyPolicy
 from warranty.services import warranty_end
 
@@ -170,8 +171,6 @@ class SLAPolicyFactory(factory.django.DjangoModelFactory):
 
 def file_ticket(by, device=None, **overrides):
     """File a ticket through the real service as `by` (a merchant user unless `merchant` is given)."""
-    from tickets.services import ticket_file
-
     merchant = overrides.pop("merchant", None) or by.merchant
     fields = {
         "kind": "repair",

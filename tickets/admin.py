@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from possystem.admin import ReadOnlyAdmin
 from tickets.models import Feedback, Quote, Ticket, TicketComment, TicketEvent
 
 
@@ -33,21 +34,22 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketComment)
-class TicketCommentAdmin(admin.ModelAdmin):
+class TicketCommentAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "author_name", "internal", "created_at")
     list_select_related = ("ticket",)
     search_fields = ("ticket__number",)
 
 
+# A quote's answer is the merchant's and moves the ticket's clocks: it is never edited here.
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "parts_amount", "labour_amount", "status", "created_at")
     list_filter = ("status",)
     list_select_related = ("ticket",)
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "rating", "created_at")
     list_filter = ("rating",)
     list_select_related = ("ticket",)

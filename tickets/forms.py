@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import normalize_mainland_mobile
 from devices.models import FaultCategory
 from possystem.errors import DomainError
 from technicians.models import RepairReport, Technician
+from tickets.filing import KINDS_WITHOUT_DEVICE
 from tickets.models import Channel, Kind, Priority
-from tickets.services import KINDS_WITHOUT_DEVICE
-from tickets.validators import check_photo_count, inspect_photo, normalize_mainland_mobile
+from tickets.validators import check_photo_count, inspect_photo
 
 VISIT_FORMAT = "%Y-%m-%dT%H:%M"
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.EMAIL, Channel.CHAT)]

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,6 +11,7 @@ from accounts.models import Merchant, Partner
 from accounts.scoping import ScopePaths
 from devices.models import Device, FaultCategory
 from warranty.models import Warranty
+from warranty.services import reason_text
 
 
 class Status(models.TextChoices):
@@ -23,6 +26,8 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE, Status.WAITING_MERCHANT)
+# Open and not waiting on the merchant: the statuses in which the SLA clocks run.
+RUNNING_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE)
 
 
 class Kind(models.TextChoices):
@@ -87,6 +92,9 @@ class Ticket(models.Model):
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
     onsite_at = models.DateTimeField(_("on site at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # When the merchant could take payments again: the repair, or earlier a swapped or loaned
+    # terminal. From `created_at` to here the merchant was down.
+    restored_at = models.DateTimeField(_("service restored at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # While waiting on the merchant the SLA clocks stop; the status to return to is kept here.
@@ -149,14 +157,17 @@ class Ticket(models.Model):
 
     @property
     def warranty_reason_text(self) -> str:
-        from warranty.services import reason_text
-
         return reason_text(
             self.warranty_reason,
             date=self.warranty_date,
             fault_category=self.fault_category,
             policy_name=self.warranty.policy.name if self.warranty_id and self.warranty else "",
         )
+
+    @property
+    def downtime(self) -> datetime.timedelta | None:
+        """How long the merchant was without a working terminal: from filing to service restored."""
+        return self.restored_at - self.created_at if self.restored_at else None
 
     @property
     def active_assignment(self):
@@ -168,7 +179,7 @@ class Ticket(models.Model):
 
 
 class TicketSequence(models.Model):
-    """The last number handed out per day; `tickets.services.ticket_number_next` increments it."""
+    """The last number handed out per day; `tickets.filing.ticket_number_next` increments it."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)

@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, DateTimeField, Exists, F, OuterRef, Prefetch, Q, When
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Prefetch, Q, When
 
 from accounts.scoping import is_staff_actor, visible_to
 from devices.models import Device, SparePart
 from technicians.models import Assignment, PartUsed, Technician
+from technicians.selectors import with_open_jobs
 from tickets.models import OPEN_STATUSES, Quote, Ticket, TicketEvent, TicketPhoto
 
 # A list filter that is not a status of its own: every status a ticket can still move on from.
@@ -45,9 +46,7 @@ def ticket_console(
 
     `assigned` is "yes" (a technician is on the job), "no" (nobody is), or blank.
     """
-    on_the_job = Exists(
-        Assignment.objects.filter(ticket=OuterRef("pk"), released_at__isnull=True, completed_at__isnull=True)
-    )
+    on_the_job = Exists(Assignment.objects.active().filter(ticket=OuterRef("pk")))
     tickets = (
         visible_to(Ticket.objects.all(), actor)
         .select_related("merchant__region", "device__model", "device__region", "sla_policy")
@@ -158,9 +157,7 @@ def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
         )
     )
     if open_jobs:
-        jobs = jobs.filter(released_at__isnull=True, completed_at__isnull=True).order_by(
-            F("scheduled_at").asc(nulls_last=True), "ticket__onsite_by", "pk"
-        )
+        jobs = jobs.active().order_by(F("scheduled_at").asc(nulls_last=True), "ticket__onsite_by", "pk")
     else:
         jobs = jobs.filter(completed_at__isnull=False).order_by("-completed_at", "-pk")
     return jobs[:limit] if limit else jobs
@@ -191,17 +188,11 @@ class Candidate:
 def assignment_candidates(*, actor, ticket: Ticket) -> list[Candidate]:
     """Active technicians for `ticket`, best suited first: trained on the model, serving the region,
     on shift, least loaded. Four queries whatever the number of technicians."""
-    technicians = (
+    technicians = with_open_jobs(
         visible_to(Technician.objects.all(), actor)
         .filter(user__is_active=True)
         .select_related("user")
         .prefetch_related("regions", "device_models")
-        .annotate(
-            open_jobs=Count(
-                "assignments",
-                filter=Q(assignments__released_at__isnull=True, assignments__completed_at__isnull=True),
-            )
-        )
     )
     device = ticket.device
     region_id = (device.region_id if device else None) or ticket.merchant.region_id

@@ -1,9 +1,8 @@
-"""Input checks shared by the web forms, the API serializers and the services."""
+"""Photo checks shared by the web forms, the API serializers and the services."""
 
 import io
 import warnings
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -12,27 +11,6 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
-
-
-def normalize_mainland_mobile(value: str) -> str:
-    """A mainland China mobile number as its 11 digits; raises ValidationError otherwise.
-
-    Accepts spaces, dashes and a +86 / 0086 prefix, as people type them.
-    """
-    raw = (value or "").strip()
-    message = _("Enter a mainland China mobile number, e.g. 138 0013 8000.")
-    try:
-        number = phonenumbers.parse(raw, "CN")
-    except phonenumbers.NumberParseException as error:
-        raise ValidationError(message, code="invalid_phone") from error
-    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
-        raise ValidationError(message, code="invalid_phone")
-    if phonenumbers.number_type(number) not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
-        raise ValidationError(message, code="invalid_phone")
-    return str(number.national_number)
 
 
 def inspect_photo(upload) -> tuple[str, str]:

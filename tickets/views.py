@@ -2,7 +2,6 @@
 a status themselves. Every ticket is read through `tickets.selectors`, so a ticket outside the
 caller's scope is a 404 whatever the URL says."""
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
@@ -21,6 +20,7 @@ from accounts.selectors import merchant_list
 from devices.models import SparePart
 from possystem.errors import DomainError, InvalidInput, OutOfStock, StateConflict
 from tickets import selectors, services
+from tickets.filing import ticket_file
 from tickets.forms import (
     AssignForm,
     FeedbackForm,
@@ -34,7 +34,8 @@ from tickets.forms import (
     add_domain_error,
     new_submission_key,
 )
-from tickets.models import Kind, Priority, Quote, Status, Ticket, TicketEvent
+from tickets.models import Channel, Kind, Priority, Quote, Status, Ticket, TicketEvent
+from tickets.permissions import Action, Facts, allowed_actions
 
 PAGE_SIZE = 20
 
@@ -163,7 +164,7 @@ def ticket_new(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                filed = services.ticket_file(
+                filed = ticket_file(
                     merchant=merchant,
                     device=data["device"],
                     kind=data["kind"],
@@ -173,7 +174,7 @@ def ticket_new(request):
                     contact_phone=data["contact_phone"],
                     preferred_visit_at=data["preferred_visit_at"],
                     priority=data.get("priority") or Priority.NORMAL,
-                    channel=data.get("channel") or "web",
+                    channel=data.get("channel") or Channel.WEB,
                     by=user,
                     photos=data["photos"],
                     submission_key=data["submission_key"],
@@ -235,67 +236,13 @@ def _filed_with_key(user, merchant, key: str) -> Ticket | None:
 # --- the ticket page ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Allowed:
-    """Which actions the page offers. Only a guide for the buttons: the services decide."""
-
-    reply: bool
-    note: bool
-    cancel: bool
-    acknowledge: bool
-    assign: bool
-    accept: bool
-    check_in: bool
-    quote: bool
-    resolve: bool
-    pause: bool
-    resume: bool
-    close: bool
-    decide_quote: bool
-    rate: bool
-
-    @property
-    def staff_side(self) -> bool:
-        return any((self.acknowledge, self.assign, self.check_in, self.quote, self.resolve, self.pause, self.resume))
-
-
-def _allowed(ticket: Ticket, user, *, pending_quote: Quote | None) -> Allowed:
-    staff = is_staff_actor(user)
-    active = ticket.active_assignment
-    mine = active is not None and active.technician.user_id == user.pk
-    merchant_side = user.role == User.Role.MERCHANT and user.merchant_id == ticket.merchant_id
-    status = ticket.status
-    before_pause = ticket.paused_from_status if status == Status.WAITING_MERCHANT else status
-    talking = status not in (Status.CLOSED, Status.CANCELLED)
-    working = status in (Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE)
-    return Allowed(
-        reply=talking and (staff or mine or merchant_side),
-        note=talking and (staff or mine),
-        cancel=ticket.is_open and (staff or (merchant_side and before_pause in services.MERCHANT_CANCELLABLE)),
-        acknowledge=staff and status == Status.NEW,
-        assign=staff and working,
-        accept=mine and active.accepted_at is None,
-        check_in=(staff or mine) and status == Status.DISPATCHED,
-        quote=(staff or mine)
-        and not ticket.warranty_covered
-        and pending_quote is None
-        and status in (Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE, Status.WAITING_MERCHANT),
-        resolve=(staff and status in (Status.ACKNOWLEDGED, Status.ON_SITE)) or (mine and status == Status.ON_SITE),
-        pause=(staff or mine) and working,
-        resume=(staff or mine) and status == Status.WAITING_MERCHANT,
-        close=staff and status == Status.RESOLVED,
-        decide_quote=merchant_side and pending_quote is not None,
-        rate=merchant_side and status in (Status.RESOLVED, Status.CLOSED) and not _has_feedback(ticket),
-    )
-
-
 def _has_feedback(ticket: Ticket) -> bool:
     # A missing reverse one-to-one raises an AttributeError subclass, which getattr turns into None.
     return getattr(ticket, "feedback", None) is not None
 
 
-def _parts_choices(ticket: Ticket, allowed: Allowed) -> list[SparePart]:
-    return selectors.spare_parts_for(ticket=ticket) if allowed.resolve else []
+def _parts_choices(ticket: Ticket, allowed: dict[str, bool]) -> list[SparePart]:
+    return selectors.spare_parts_for(ticket=ticket) if allowed[Action.RESOLVE] else []
 
 
 def _render_detail(request, ticket: Ticket, **bound):
@@ -303,7 +250,9 @@ def _render_detail(request, ticket: Ticket, **bound):
     user = request.user
     quotes = list(ticket.quotes.all())
     pending_quote = next((q for q in quotes if q.status == Quote.Status.PENDING), None)
-    allowed = _allowed(ticket, user, pending_quote=pending_quote)
+    allowed = allowed_actions(
+        user, ticket, Facts(pending_quote=pending_quote is not None, has_feedback=_has_feedback(ticket))
+    )
     parts = bound.pop("parts", None) or _parts_choices(ticket, allowed)
     events = list(selectors.ticket_timeline(actor=user, ticket=ticket))
     waiting_for = ""
@@ -323,7 +272,7 @@ def _render_detail(request, ticket: Ticket, **bound):
         "feedback": getattr(ticket, "feedback", None),
         "allowed": allowed,
         "sees_internal": selectors.sees_internal(actor=user, ticket=ticket),
-        "candidates": selectors.assignment_candidates(actor=user, ticket=ticket) if allowed.assign else [],
+        "candidates": selectors.assignment_candidates(actor=user, ticket=ticket) if allowed[Action.ASSIGN] else [],
         "now": timezone.now(),
         "reply_form": ReplyForm(prefix="reply"),
         "cancel_form": ReasonForm(prefix="cancel"),

@@ -8,7 +8,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
 
     def ready(self):
-        from tickets.services import ticket_event_recorded
+        from tickets.events import ticket_event_recorded
         from webhooks.receivers import outbox_write
 
         ticket_event_recorded.connect(outbox_write, dispatch_uid="webhooks.outbox_write")

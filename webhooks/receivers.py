@@ -2,5 +2,5 @@ from webhooks.services import outbox_write as write
 
 
 def outbox_write(sender, *, event, ticket, **kwargs):
-    """`tickets.services.ticket_event_recorded` receiver: the webhook outbox, in the event's transaction."""
+    """`tickets.events.ticket_event_recorded` receiver: the webhook outbox, in the event's transaction."""
     write(event=event, ticket=ticket)

@@ -30,6 +30,7 @@ from accounts.scoping import is_staff_actor
 from possystem.backoff import backoff
 from possystem.errors import ActionNotAllowed, InvalidInput
 from possystem.queue import enqueue_on_commit
+from tickets.models import Status, TicketEvent
 from webhooks import targets
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -94,8 +95,6 @@ def webhook_unsubscribe(*, by, subscription: WebhookSubscription, request=None) 
 
 def event_types_for(event) -> list[str]:
     """The webhook events a ticket timeline entry stands for."""
-    from tickets.models import Status, TicketEvent
-
     if event.kind == TicketEvent.Kind.CREATED:
         return [Event.CREATED]
     if event.kind == TicketEvent.Kind.STATUS_CHANGED and event.public:

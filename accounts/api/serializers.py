@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Merchant
+from accounts.services import MERCHANT_CODE_REFUSED
 
 
 class MerchantOut(serializers.ModelSerializer):
@@ -29,9 +30,11 @@ class MerchantOut(serializers.ModelSerializer):
 
 class MerchantIn(serializers.Serializer):
     name = serializers.CharField(max_length=128)
-    # Checked by the service, which answers a malformed code and another partner's code alike.
-    code = serializers.CharField(
-        max_length=32, help_text=_("Your unique code for the merchant: letters, digits, dashes and underscores.")
+    # A malformed code and another partner's code are answered alike (accounts.services).
+    code = serializers.SlugField(
+        max_length=32,
+        help_text=_("Your unique code for the merchant."),
+        error_messages={"invalid": MERCHANT_CODE_REFUSED},
     )
     tier = serializers.ChoiceField(choices=Merchant.Tier.choices, default=Merchant.Tier.STANDARD)
     partner = serializers.IntegerField(required=False, help_text=_("Staff only: the partner that brought it."))

@@ -1,5 +1,5 @@
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -13,6 +13,12 @@ from devices.api.serializers import DeviceFilter, DeviceIn, DeviceOut, WarrantyO
 from devices.models import Device, DeviceModel
 from possystem.errors import ActionNotAllowed, InvalidInput
 from warranty.services import warranty_decide
+
+# The path takes every stored serial number (devices.converters); the schema documents the ones
+# registered today (devices.validators), which is what a client generates addresses from.
+SERIAL_NUMBER_PATH = OpenApiParameter(
+    "serial_number", str, OpenApiParameter.PATH, pattern=r"^[-A-Za-z0-9_.]{1,64}$", required=True
+)
 
 
 def device_or_404(actor, serial_number: str) -> Device:
@@ -95,7 +101,9 @@ def _unknown(field: str):
 
 
 class DeviceDetail(ApiView):
-    @extend_schema(operation_id="devices_retrieve", responses=DeviceOut, tags=["devices"])
+    @extend_schema(
+        operation_id="devices_retrieve", parameters=[SERIAL_NUMBER_PATH], responses=DeviceOut, tags=["devices"]
+    )
     def get(self, request, serial_number: str):
         return Response(DeviceOut(device_or_404(request.user, serial_number)).data)
 
@@ -103,7 +111,7 @@ class DeviceDetail(ApiView):
 class DeviceWarranty(ApiView):
     @extend_schema(
         operation_id="devices_warranty",
-        parameters=[WarrantyQuery],
+        parameters=[SERIAL_NUMBER_PATH, WarrantyQuery],
         responses=WarrantyOut,
         tags=["devices"],
         examples=[

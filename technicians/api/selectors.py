@@ -1,23 +1,14 @@
 """The technicians a caller may see, with their workload, for dispatch through the API."""
 
-from django.db.models import Count, Q
-
 from accounts.scoping import visible_to
 from technicians.models import Technician
+from technicians.selectors import with_open_jobs
 
 
 def technician_list(*, actor, region: str = "", device_model: str = "", on_shift: bool | None = None):
     """Staff see every technician, a technician their own record, merchants and partners none."""
-    technicians = (
-        visible_to(Technician.objects.all(), actor)
-        .select_related("user")
-        .prefetch_related("regions", "device_models")
-        .annotate(
-            open_jobs=Count(
-                "assignments",
-                filter=Q(assignments__released_at__isnull=True, assignments__completed_at__isnull=True),
-            )
-        )
+    technicians = with_open_jobs(
+        visible_to(Technician.objects.all(), actor).select_related("user").prefetch_related("regions", "device_models")
     )
     if region:
         technicians = technicians.filter(regions__code=region)

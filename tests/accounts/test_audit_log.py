@@ -74,7 +74,7 @@ def test_api_keys_made_and_revoked_are_recorded(client, admin_user, partner):
 
 def test_webhook_subscriptions_and_removals_are_recorded(partner):
     from api.services import api_key_create
-    from tests.api.conftest import key_client
+    from tests.helpers import key_client
 
     api = key_client(api_key_create(partner=partner.partner, name="hooks")[1])
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests import factories
-from tests.api.conftest import filing
+from tests.helpers import filing
 
 pytestmark = pytest.mark.django_db
 

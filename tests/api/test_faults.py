@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 
 from notifications.models import Delivery
 from notifications.services import deliveries_requeue
-from tests.api.conftest import filing
+from tests.helpers import filing
 from tests.sla.processes import Processes, free_port
 from tickets.models import Ticket
 from webhooks.models import WebhookDelivery, WebhookSubscription

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from api.models import IdempotencyKey
 from tests import factories
-from tests.api.conftest import filing, key_client
+from tests.helpers import filing, key_client
 from tickets.models import Ticket
 
 

@@ -8,7 +8,7 @@ from accounts.models import User
 from api.models import PartnerAPIKey
 from sla.models import SLAPolicy
 from tests import factories
-from tests.api.conftest import key_client
+from tests.helpers import key_client
 
 pytestmark = pytest.mark.django_db
 

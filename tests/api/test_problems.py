@@ -1,6 +1,6 @@
 import pytest
 
-from tests.api.conftest import filing
+from tests.helpers import filing
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 
 from api.models import PartnerAPIKey
-from tests.api.conftest import key_client
+from tests.helpers import key_client
 
 pytestmark = pytest.mark.django_db
 

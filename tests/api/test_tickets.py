@@ -5,7 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from tests import factories
-from tests.api.conftest import filing
+from tests.helpers import filing
 from tickets.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db

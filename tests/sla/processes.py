@@ -7,6 +7,7 @@ their own, so nothing they do reaches a colleague's or another run's workers.
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -159,6 +160,21 @@ class Processes:
             self.kill(name)
         if self.env["REDIS_URL"] == self.shared_redis_url:
             forget_queue(self.shared_redis_url, self.queue)
+
+    def passes(self, task: str) -> int:
+        """How many runs of `task` (e.g. "sla.scan") the workers have finished so far."""
+        finished = re.compile(rf"Task {re.escape(task)}\[[^\]]+\] succeeded")
+        return sum(len(finished.findall(path.read_text(errors="replace"))) for path in self.workdir.glob("*.log"))
+
+    def wait_for_passes(self, *tasks: str, count: int = 2, timeout: float = 30):
+        """Wait until each of `tasks` has run `count` more times: whatever those runs would repeat
+        or send twice has then had its chance to."""
+        start = {task: self.passes(task) for task in tasks}
+        wait_until(
+            lambda: all(self.passes(task) >= start[task] + count for task in tasks),
+            timeout=timeout,
+            what=f"{count} more runs of {', '.join(tasks)}",
+        )
 
     def emails(self) -> list[str]:
         """The X-Delivery-Id of every e-mail the workers sent (the file backend writes them all)."""

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from sla.selectors import State, breached_q, ticket_is_breached, ticket_sla_status
-from tests.sla.conftest import at
+from tests.helpers import at
 from tickets import services
 from tickets.models import Ticket
 

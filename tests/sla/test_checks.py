@@ -8,7 +8,7 @@ import time_machine
 
 from sla.models import Escalation, Level, SLACheck
 from tests import factories
-from tests.sla.conftest import at, scan_at
+from tests.helpers import at, scan_at
 from tickets import services as tickets
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 
 from sla.calendar import WallClock, WorkingCalendar, WorkingClock
+from sla.deadlines import Clocks, deadlines_compute, level_times
 from sla.models import CalendarDay, Level, Milestone
-from sla.services import Clocks, deadlines_compute, level_times
-from tests.sla.conftest import at
+from tests.helpers import at
 from tickets.services import ticket_pause, ticket_resume
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from sla.models import Escalation, Level
 from tests import factories
-from tests.sla.conftest import at, scan_at
+from tests.helpers import at, scan_at
 from tickets import services as tickets
 from tickets.selectors import ticket_get
 

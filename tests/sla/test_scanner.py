@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from sla import services as sla
 from sla.models import Escalation, Level, SLACheck
 from tests import factories
-from tests.sla.conftest import at, escalation_deliveries, scan_at
+from tests.helpers import at, escalation_deliveries, scan_at
 from tickets import services as tickets
+from tickets.events import ticket_event_recorded
 from tickets.models import TicketEvent
 
 FRIDAY_10 = at(2026, 11, 27, 10)  # respond at risk 28th 04:00, breached 10:00, managers 14:00
@@ -196,11 +197,11 @@ class TestWhoIsToldAndHow:
         def receiver(sender, event, ticket, **kwargs):
             seen.append((event.kind, connection.in_atomic_block, Escalation.objects.filter(ticket=ticket).count()))
 
-        tickets.ticket_event_recorded.connect(receiver)
+        ticket_event_recorded.connect(receiver)
         try:
             scan_at(at(2026, 11, 28, 10))
         finally:
-            tickets.ticket_event_recorded.disconnect(receiver)
+            ticket_event_recorded.disconnect(receiver)
 
         assert seen == [("escalated", True, 1)]
         event = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.ESCALATED)

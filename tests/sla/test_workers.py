@@ -8,7 +8,6 @@ is written once and every notice is sent once, whatever runs twice, dies or rest
 import datetime
 import signal
 import statistics
-import time
 
 import pytest
 from django.conf import settings
@@ -21,7 +20,7 @@ from notifications.models import Notification
 from sla.models import Escalation, Level
 from sla.services import LEVEL_CHANNELS, ticket_sla_changed
 from tests import factories
-from tests.sla.conftest import escalation_deliveries
+from tests.helpers import escalation_deliveries
 from tests.sla.processes import Processes, free_port, wait_until
 from tickets.models import Ticket, TicketEvent
 
@@ -110,7 +109,7 @@ def test_two_workers_and_two_beats_escalate_each_deadline_once_and_notify_once(p
     )
 
     wait_until(lambda: all_breached_and_delivered(processes, tickets), timeout=60, what="every breach delivered")
-    time.sleep(2)  # a few more scans and sweeps: nothing may be repeated
+    processes.wait_for_passes("sla.scan", "notifications.requeue")  # nothing may be repeated by them
 
     assert_written_once_and_notified_once(processes, tickets, staff)
     for name in ("worker-1", "worker-2"):
@@ -155,7 +154,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_misses_nothing_and_repeats_not
     processes.worker("survivor")
 
     wait_until(lambda: all_breached_and_delivered(processes, tickets), timeout=60, what="every breach delivered")
-    time.sleep(2)
+    processes.wait_for_passes("sla.scan", "notifications.requeue")
     assert_written_once_and_notified_once(processes, tickets, staff)
     assert Escalation.objects.count() == 20
 
@@ -180,12 +179,17 @@ def test_escalations_due_while_redis_is_down_go_out_when_it_is_back(processes, s
     )
 
     processes.kill("redis", signal.SIGKILL)  # a crash: every queued message is gone
+    due = timezone.now() + datetime.timedelta(seconds=1)
     with transaction.atomic():  # now the deadlines fall due while Redis is down
         for ticket in Ticket.objects.filter(pk__in=[t.pk for t in tickets]):
-            ticket.respond_by = timezone.now() + datetime.timedelta(seconds=1)
+            ticket.respond_by = due
             ticket.save(update_fields=["respond_by"])
             ticket_sla_changed(ticket=ticket, now=timezone.now())
-    time.sleep(4)
+    wait_until(
+        lambda: timezone.now() > due and "Connection to broker lost" in processes.log("worker"),
+        timeout=30,
+        what="the deadlines to pass with the worker cut off from Redis",
+    )
     assert not Notification.objects.filter(subject__contains="breached").exists()  # nothing can go out
     back = timezone.now()
     processes.redis(port)
@@ -193,7 +197,7 @@ def test_escalations_due_while_redis_is_down_go_out_when_it_is_back(processes, s
     wait_until(
         lambda: all_breached_and_delivered(processes, tickets), timeout=90, what="the breaches after Redis is back"
     )
-    time.sleep(2)
+    processes.wait_for_passes("sla.scan", "notifications.requeue")
     assert_written_once_and_notified_once(processes, tickets, staff)
     breaches = Escalation.objects.filter(level=Level.BREACHED).values_list("pk", flat=True)
     sent = (

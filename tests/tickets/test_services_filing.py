@@ -11,8 +11,8 @@ from devices.models import Device
 from notifications.models import Delivery, Notification
 from possystem.errors import ActionNotAllowed, InvalidInput
 from tests.factories import DeviceFactory, WarrantyFactory, device_in_warranty, file_ticket
+from tickets.filing import ticket_file
 from tickets.models import Status, TicketEvent, TicketPhoto
-from tickets.services import ticket_file
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 
 from tests.factories import device_in_warranty, merchant_user
+from tickets.filing import ticket_file
 from tickets.models import Ticket
-from tickets.services import ticket_file
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from possystem.errors import ActionNotAllowed, OutOfStock, StateConflict, TransitionNotAllowed
 from tests.factories import SparePartFactory, file_ticket
+from tests.helpers import at
 from tickets import services
 from tickets.models import Status, Ticket, TicketEvent
-from tickets.services import TRANSITIONS, can_transition
+from tickets.permissions import TRANSITIONS, can_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,8 @@ def test_the_technician_accepts_checks_in_and_resolves(ticket, dispatcher, techn
     ticket.refresh_from_db()
     assignment.refresh_from_db()
     assert ticket.status == Status.RESOLVED and ticket.resolved_at is not None
+    assert ticket.restored_at == ticket.resolved_at  # repaired on site: service is back with the repair
+    assert ticket.downtime == ticket.resolved_at - ticket.created_at
     assert assignment.accepted_at and assignment.arrived_at and assignment.completed_at
     assert report.technician == technician
     assert not report.charged  # in warranty
@@ -181,14 +184,15 @@ def test_another_merchant_cannot_touch_the_ticket(ticket, other_merchant):
         services.ticket_comment_add(ticket=ticket, by=other_merchant, body="hello")
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 26, 10, 0, tzinfo=datetime.UTC))
-def test_a_pause_stops_the_clocks_and_moves_the_deadlines(ticket, dispatcher):
+def test_a_pause_stops_the_clocks_and_moves_the_deadlines(file_at, dispatcher):
+    ticket = file_at(at(2026, 11, 26, 18))  # a Thursday evening; Friday is a working day
     respond_by, resolve_by = ticket.respond_by, ticket.resolve_by
-    services.ticket_pause(ticket=ticket, by=dispatcher, reason="Which terminal? Two are registered.")
+    with time_machine.travel(at(2026, 11, 26, 18, 30), tick=False):
+        services.ticket_pause(ticket=ticket, by=dispatcher, reason="Which terminal? Two are registered.")
     ticket.refresh_from_db()
     assert ticket.status == Status.WAITING_MERCHANT
     assert ticket.paused_from_status == Status.NEW
-    with time_machine.travel(datetime.datetime(2026, 11, 26, 13, 0, tzinfo=datetime.UTC)):
+    with time_machine.travel(at(2026, 11, 26, 21, 30), tick=False):
         services.ticket_resume(ticket=ticket, by=dispatcher)
     ticket.refresh_from_db()
     assert ticket.status == Status.NEW

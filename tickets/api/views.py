@@ -20,6 +20,7 @@ from technicians.models import Technician
 from tickets import selectors, services
 from tickets.api import serializers as s
 from tickets.api.selectors import ticket_comments, ticket_list_filtered
+from tickets.filing import ticket_file
 from tickets.models import Channel, Ticket
 
 TAGS = ["tickets"]
@@ -113,7 +114,7 @@ class TicketListCreate(ApiView):
         device, merchant = self._device_and_merchant(
             request.user, fields.pop("device", ""), fields.pop("merchant", None)
         )
-        filed = services.ticket_file(merchant=merchant, device=device, channel=Channel.API, by=request.user, **fields)
+        filed = ticket_file(merchant=merchant, device=device, channel=Channel.API, by=request.user, **fields)
         response = ticket_response(request, filed.ticket.number, status.HTTP_201_CREATED)
         response["Location"] = reverse("api:ticket-detail", args=[filed.ticket.number])
         return response

@@ -4,7 +4,9 @@ from django import template
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 
-from sla.selectors import ClockBook, State, ticket_sla_status
+from sla.deadlines import ClockBook
+from sla.selectors import State, ticket_sla_status
+from tickets.models import Channel
 
 register = template.Library()
 
@@ -39,8 +41,6 @@ def iso_datetime(value):
 
 @register.filter
 def channel_label(value):
-    from tickets.models import Channel
-
     return Channel(value).label if value in Channel.values else value
 
 

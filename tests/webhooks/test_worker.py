@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.api.conftest import filing
-from tests.api.test_webhooks import Receiver, verify
+from tests.helpers import filing
+from tests.webhooks.test_deliveries import Receiver, verify
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
 ROOT = Path(__file__).resolve().parents[2]

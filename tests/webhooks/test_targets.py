@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests import factories
-from tests.api.test_webhooks import Receiver
+from tests.webhooks.test_deliveries import Receiver
 from webhooks import targets
 from webhooks.models import WebhookDelivery, WebhookSubscription
 from webhooks.services import webhook_delivery_attempt

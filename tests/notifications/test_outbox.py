@@ -12,7 +12,7 @@ from django.core import mail
 from notifications import services as notifications
 from notifications.channels import EmailChannel
 from notifications.models import Delivery, Notification
-from tests.sla.conftest import at, escalation_deliveries, scan_at
+from tests.helpers import at, escalation_deliveries, scan_at
 
 pytestmark = pytest.mark.django_db
 

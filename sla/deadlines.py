@@ -1,0 +1,150 @@
+"""The SLA's arithmetic, with no database writes: when each milestone of a ticket is due, how a
+pause moves the deadlines, and when each escalation level is reached.
+
+Filing (`tickets.services`), the index of due checks and the scanner (`sla.services`) and the
+pages that show a ticket's SLA state (`sla.selectors`) all compute from here, so they agree.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from sla.calendar import WallClock, WorkingCalendar, WorkingClock, business_hours
+from sla.models import Level, Milestone, SLAPolicy
+from tickets.models import RUNNING_STATUSES, Kind
+
+HOUR = datetime.timedelta(hours=1)
+
+# Milestones and the ticket fields that hold their deadline and the time they were met.
+MILESTONES = {
+    "respond": ("respond_by", "responded_at"),
+    "onsite": ("onsite_by", "onsite_at"),
+    "resolve": ("resolve_by", "resolved_at"),
+}
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    respond_by: datetime.datetime | None
+    onsite_by: datetime.datetime | None
+    resolve_by: datetime.datetime | None
+
+    def as_fields(self) -> dict:
+        return {"respond_by": self.respond_by, "onsite_by": self.onsite_by, "resolve_by": self.resolve_by}
+
+
+class Clocks:
+    """The clock each milestone runs on under a policy."""
+
+    def __init__(self, policy: SLAPolicy, calendar: WorkingCalendar | None = None):
+        self.policy = policy
+        calendar = calendar or WorkingCalendar.load()
+        opens, closes = business_hours()
+        business = WorkingClock(calendar, opens, closes)
+        self.hours = business if policy.business_hours_only else WallClock()
+        self.working_days = business if policy.business_hours_only else WorkingClock(calendar)
+
+    def for_milestone(self, milestone: str):
+        return self.working_days if milestone == "resolve" else self.hours
+
+    def working_day_length(self) -> datetime.timedelta:
+        return self.working_days.day_length
+
+    def allowance(self, milestone: str, fault_category: str) -> datetime.timedelta:
+        """The time the policy gives a milestone, on that milestone's clock."""
+        if milestone == Milestone.RESPOND:
+            return self.policy.response_hours * HOUR
+        if milestone == Milestone.ONSITE:
+            return self.policy.onsite_hours * HOUR
+        return self.policy.resolution_days_for(fault_category) * self.working_day_length()
+
+
+class ClockBook:
+    """Clocks per policy over one calendar, loaded on first use: a list of tickets or a scanner pass
+    reads the calendar once, and an idle pass not at all."""
+
+    def __init__(self, calendar: WorkingCalendar | None = None):
+        self._calendar = calendar
+        self._clocks: dict[int, Clocks] = {}
+
+    def for_policy(self, policy: SLAPolicy) -> Clocks:
+        if policy.pk not in self._clocks:
+            if self._calendar is None:
+                self._calendar = WorkingCalendar.load()
+            self._clocks[policy.pk] = Clocks(policy, self._calendar)
+        return self._clocks[policy.pk]
+
+
+def deadlines_compute(
+    *,
+    policy: SLAPolicy,
+    start: datetime.datetime,
+    kind: str,
+    fault_category: str,
+    calendar: WorkingCalendar | None = None,
+) -> Deadlines:
+    """Deadlines for a ticket filed at `start`.
+
+    Consultations are handled remotely and have no on-site deadline.
+    """
+    clocks = Clocks(policy, calendar)
+    respond_by = clocks.hours.add(start, policy.response_hours * HOUR)
+    onsite_by = None if kind == Kind.CONSULTATION else clocks.hours.add(start, policy.onsite_hours * HOUR)
+    days = policy.resolution_days_for(fault_category)
+    resolve_by = clocks.working_days.add(start, days * clocks.working_day_length())
+    return Deadlines(respond_by=respond_by, onsite_by=onsite_by, resolve_by=resolve_by)
+
+
+def deadlines_after_pause(
+    *, ticket, paused_at: datetime.datetime, resumed_at: datetime.datetime, calendar: WorkingCalendar | None = None
+) -> Deadlines:
+    """The ticket's deadlines moved by the time its clock stood still.
+
+    Each unmet deadline keeps the clock time it had left when the pause began, counted on its own
+    clock (a pause over a weekend does not move a working-day deadline). A deadline already missed
+    when the pause began stays where it was: a breach is not undone by waiting.
+    """
+    current = {name: getattr(ticket, name) for name in ("respond_by", "onsite_by", "resolve_by")}
+    if ticket.sla_policy is None:
+        return Deadlines(**current)
+    clocks = Clocks(ticket.sla_policy, calendar)
+    moved = {}
+    for milestone, (deadline_field, met_field) in MILESTONES.items():
+        deadline = current[deadline_field]
+        if deadline is None or getattr(ticket, met_field) is not None or deadline <= paused_at:
+            moved[deadline_field] = deadline
+            continue
+        clock = clocks.for_milestone(milestone)
+        moved[deadline_field] = clock.add(resumed_at, clock.between(paused_at, deadline))
+    return Deadlines(**moved)
+
+
+def milestone_running(ticket, milestone: str) -> bool:
+    """True while the milestone can still slip: it has a deadline, is unmet and its clock runs.
+
+    Resolved, closed and cancelled tickets have no running milestone, so a remote fix (acknowledged
+    → resolved) ends the on-site clock; consultations never had an on-site deadline.
+    """
+    deadline_field, met_field = MILESTONES[milestone]
+    return (
+        ticket.sla_policy_id is not None
+        and ticket.status in RUNNING_STATUSES
+        and getattr(ticket, deadline_field) is not None
+        and getattr(ticket, met_field) is None
+    )
+
+
+def level_times(*, ticket, milestone: str, clocks: Clocks) -> dict[str, datetime.datetime]:
+    """When each level of a milestone is reached, from its current deadline.
+
+    At risk: when what is left is (1 − at_risk_share) of the time the policy gives, counted on the
+    milestone's clock (so a pause, which moves the deadline, moves the warning too). Managers: when
+    it is still unmet manager_escalation_hours after the deadline, on the policy's hour clock.
+    """
+    policy = clocks.policy
+    deadline = getattr(ticket, MILESTONES[milestone][0])
+    warning = clocks.allowance(milestone, ticket.fault_category) * float(1 - policy.at_risk_share)
+    return {
+        Level.AT_RISK: clocks.for_milestone(milestone).subtract(deadline, warning),
+        Level.BREACHED: deadline,
+        Level.MANAGER: clocks.hours.add(deadline, policy.manager_escalation_hours * HOUR),
+    }

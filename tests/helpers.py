@@ -1,0 +1,56 @@
+"""Small helpers shared across the test folders: moments in local time, running the scanner at a
+moment, API clients and request bodies."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+from rest_framework.test import APIClient
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args) -> datetime.datetime:
+    """A moment in Asia/Shanghai: at(2026, 11, 27, 10) is 27 Nov 2026 10:00 local time."""
+    return datetime.datetime(*args, tzinfo=SHANGHAI)
+
+
+def scan_at(moment: datetime.datetime, **kwargs):
+    """One pass of the SLA scanner with the clock stopped at `moment`."""
+    from sla.services import escalations_scan
+
+    with time_machine.travel(moment, tick=False):
+        return escalations_scan(**kwargs)
+
+
+def escalation_deliveries():
+    """The outbox rows escalations wrote (filing a ticket also queues the merchant's e-mail copy)."""
+    from notifications.models import Delivery
+
+    return Delivery.objects.filter(source__startswith="escalation:")
+
+
+def key_client(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return client
+
+
+def session_client(user) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def filing(device, **overrides) -> dict:
+    """The body of a filing through the API."""
+    body = {
+        "device": device.serial_number,
+        "kind": "repair",
+        "fault_category": "printer",
+        "description": "The printer stops halfway through a receipt.",
+        "contact_name": "王丽",
+        "contact_phone": "138 0013 8000",
+    }
+    body.update(overrides)
+    return body
