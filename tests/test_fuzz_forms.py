@@ -23,7 +23,7 @@ from tickets import services
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_FORM = 10
+EXAMPLES_PER_FORM = 8
 
 NASTY = [
     "",
