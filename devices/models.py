@@ -1,4 +1,4 @@
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +61,23 @@ class Device(models.Model):
         Merchant, verbose_name=_("merchant"), null=True, blank=True, on_delete=models.PROTECT, related_name="devices"
     )
     site_address = models.CharField(_("site address"), max_length=255, blank=True)
+    # Where the site is: set by an admin, or by the first verified visit that reported its location.
+    latitude = models.DecimalField(
+        _("site latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("site longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     region = models.ForeignKey(Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT)
     firmware_version = models.CharField(_("firmware version"), max_length=32, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_STOCK)
