@@ -79,8 +79,8 @@ class Shift(models.Model):
         Technician, verbose_name=_("technician"), on_delete=models.CASCADE, related_name="shifts"
     )
     weekday = models.PositiveSmallIntegerField(_("day of the week"), choices=Weekday.choices)
-    starts_at = models.TimeField(_("from"))
-    ends_at = models.TimeField(_("until"))
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"))
 
     class Meta:
         ordering = ["weekday", "starts_at", "pk"]

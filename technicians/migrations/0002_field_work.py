@@ -86,8 +86,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], verbose_name='day of the week')),
-                ('starts_at', models.TimeField(verbose_name='from')),
-                ('ends_at', models.TimeField(verbose_name='until')),
+                ('starts_at', models.TimeField(verbose_name='starts at')),
+                ('ends_at', models.TimeField(verbose_name='ends at')),
                 ('technician', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shifts', to='technicians.technician', verbose_name='technician')),
             ],
             options={
