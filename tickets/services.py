@@ -485,7 +485,7 @@ def visit_approve(*, visit: Visit, by) -> Visit:
             by=by,
             now=now,
             message=str(visit.technician),
-            data={"visit": visit.pk, "at": visit.at.isoformat()},
+            data={"visit": visit.pk, "at": timezone.localtime(visit.at).isoformat()},
         )
     return visit
 

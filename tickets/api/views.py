@@ -220,9 +220,15 @@ class TicketAssign(ApiView):
         technician = Technician.objects.select_related("user").filter(pk=fields.pop("technician")).first()
         if technician is None:
             raise InvalidInput({"technician": [_("No technician has this id.")]})
-        services.ticket_assign(
-            ticket=ticket, technician=technician, by=request.user, override_reason=fields.pop("reason"), **fields
-        )
+        try:
+            services.ticket_assign(
+                ticket=ticket, technician=technician, by=request.user, override_reason=fields.pop("reason"), **fields
+            )
+        except InvalidInput as refused:
+            # The page's field is `override_reason`; the API's is `reason`.
+            if "override_reason" not in refused.errors:
+                raise
+            raise InvalidInput({"reason": refused.errors["override_reason"]}, code=refused.code) from refused
         return ticket_response(request, number)
 
 
