@@ -111,7 +111,7 @@ class Fit:
     def reasons(self) -> list[Reason]:
         """Why the technician suits the job or not, in the active language."""
         reasons = []
-        regions = ", ".join(region.label for region in self.technician.regions.all()) or _("no region")
+        regions = _(", ").join(region.label for region in self.technician.regions.all()) or _("no region")
         if self.in_region:
             reasons.append(Reason(_("Serves %(region)s") % {"region": self.job.region_name}, True))
         elif self.in_region is False:
