@@ -1,10 +1,11 @@
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant, Partner, Region
 from accounts.scoping import ScopePaths
+from possystem.fields import latitude_field, longitude_field
 
 
 class FaultCategory(models.TextChoices):
@@ -62,22 +63,8 @@ class Device(models.Model):
     )
     site_address = models.CharField(_("site address"), max_length=255, blank=True)
     # Where the site is: set by an admin, or by the first verified visit that reported its location.
-    latitude = models.DecimalField(
-        _("site latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("site longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = latitude_field(_("site latitude"))
+    longitude = longitude_field(_("site longitude"))
     region = models.ForeignKey(Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT)
     firmware_version = models.CharField(_("firmware version"), max_length=32, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_STOCK)

@@ -1,7 +1,7 @@
 import datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Region
 from accounts.scoping import ScopePaths
 from devices.models import DeviceModel, SparePart
+from possystem.fields import latitude_field, longitude_field
 
 
 class Technician(models.Model):
@@ -277,22 +278,8 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(_("time"))
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = latitude_field(_("latitude"))
+    longitude = longitude_field(_("longitude"))
     accuracy_m = models.PositiveIntegerField(_("location accuracy (m)"), null=True, blank=True)
     distance_m = models.PositiveIntegerField(_("distance to the site (m)"), null=True, blank=True)
     code_matched = models.BooleanField(_("confirmation code matched"), default=False)

@@ -325,13 +325,11 @@ def ticket_check_in(
                 "confirmation_code": confirmation_code_new(),
             },
         )
-        Assignment.objects.filter(pk=assignment.pk, arrived_at__isnull=True).update(arrived_at=now)
-        visit = Visit.objects.create(
-            ticket=ticket,
-            assignment=assignment,
-            technician=assignment.technician,
-            recorded_by=actor_user(by),
-            at=now,
+        visit = _visit_write(
+            ticket,
+            assignment,
+            by=by,
+            now=now,
             latitude=location[0] if location else None,
             longitude=location[1] if location else None,
             accuracy_m=location[2] if location else None,
@@ -358,6 +356,19 @@ def ticket_check_in(
             },
         )
     return visit
+
+
+def _visit_write(ticket: Ticket, assignment: Assignment, *, by, now, **details) -> Visit:
+    """The visit row, and the assignment's arrival if it is the first. In the caller's transaction."""
+    Assignment.objects.filter(pk=assignment.pk, arrived_at__isnull=True).update(arrived_at=now)
+    return Visit.objects.create(
+        ticket=ticket,
+        assignment=assignment,
+        technician=assignment.technician,
+        recorded_by=actor_user(by),
+        at=now,
+        **details,
+    )
 
 
 def _location_checked(latitude, longitude, accuracy_m) -> tuple[Decimal, Decimal, int | None] | None:
@@ -433,15 +444,7 @@ def ticket_visit_record(*, ticket: Ticket, by, reason: str) -> Visit:
         if assignment is None:
             raise StateConflict(_("Nobody is assigned to this ticket any more."))
         _move(ticket, Status.ON_SITE, by=by, now=now, fields={"visited_at": ticket.visited_at or now})
-        Assignment.objects.filter(pk=assignment.pk, arrived_at__isnull=True).update(arrived_at=now)
-        visit = Visit.objects.create(
-            ticket=ticket,
-            assignment=assignment,
-            technician=assignment.technician,
-            recorded_by=actor_user(by),
-            at=now,
-            reason=reason,
-        )
+        visit = _visit_write(ticket, assignment, by=by, now=now, reason=reason)
         ticket_event_record(
             ticket=ticket,
             kind=TicketEvent.Kind.VISIT,
