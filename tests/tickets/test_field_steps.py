@@ -170,3 +170,29 @@ def test_the_merchant_says_not_fixed_on_the_page(client, ticket, merchant, dispa
     response = client.post(url, {"reopen-reason": "Still no receipts."}, follow=True)
     assert "The request is open again" in response.content.decode()
     assert Ticket.objects.get(pk=ticket.pk).status == Status.ACKNOWLEDGED
+
+
+def test_steps_taken_on_a_stale_job_lose_the_race(dispatched, technician, dispatcher, merchant):
+    services.assignment_accept(assignment=dispatched.active_assignment, by=technician.user)
+    # The technician's page read the job (its assignments loaded once, as the page loads them)...
+    stale = Ticket.objects.prefetch_related("assignments__technician__user").get(pk=dispatched.pk)
+    stale_assignment = stale.active_assignment
+    stale_assignment.ticket = stale
+    # ...and meanwhile the dispatcher sends someone else: the guard passes on what was read, the
+    # conditional UPDATE finds the job released.
+    services.ticket_assign(ticket=dispatched, technician=TechnicianFactory(), by=dispatcher)
+    with pytest.raises(StateConflict):
+        services.assignment_on_the_way(assignment=stale_assignment, by=technician.user)
+    with pytest.raises(StateConflict):
+        services.assignment_decline(assignment=stale_assignment, by=technician.user, reason="Ill.")
+    assert Ticket.objects.get(pk=dispatched.pk).active_assignment.technician != technician
+
+
+def test_of_two_reopenings_one_wins(ticket, merchant, dispatcher):
+    services.ticket_acknowledge(ticket=ticket, by=dispatcher)
+    services.ticket_resolve(ticket=ticket, by=dispatcher, outcome="remote", work_done="Reset.")
+    first, second = Ticket.objects.get(pk=ticket.pk), Ticket.objects.get(pk=ticket.pk)
+    services.ticket_reopen(ticket=first, by=merchant, reason="Still jams.")
+    with pytest.raises(StateConflict):
+        services.ticket_reopen(ticket=second, by=merchant, reason="Still jams.")
+    assert ticket.events.filter(kind=TicketEvent.Kind.REOPENED).count() == 1
