@@ -2,9 +2,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopePaths
+from possystem.fields import latitude_field, longitude_field
 
 
 class Region(models.Model):
@@ -20,6 +22,13 @@ class Region(models.Model):
         verbose_name_plural = _("regions")
 
     def __str__(self):
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the active language."""
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
         return self.name
 
 
@@ -66,6 +75,9 @@ class Merchant(models.Model):
     )
     region = models.ForeignKey(Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT)
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # Where the address is: set by an admin, or by the first verified visit that reported its location.
+    latitude = latitude_field(_("latitude"))
+    longitude = longitude_field(_("longitude"))
     contact_name = models.CharField(_("contact name"), max_length=64, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)

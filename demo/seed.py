@@ -3,12 +3,15 @@
 Every step looks up what it would create first, so running the seed twice changes nothing.
 """
 
+import base64
 import datetime
+import io
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import Merchant, Partner, Region, User
 from api.services import api_key_replace
@@ -16,7 +19,7 @@ from devices.models import Device, DeviceModel, FaultCategory, SparePart
 from devices.services import device_register, manufacturer_policy_for
 from sla.models import SLAPolicy
 from sla.services import escalations_scan, ticket_sla_changed
-from technicians.models import Assignment, Technician, TechnicianSkill
+from technicians.models import Assignment, Leave, Shift, Technician, TechnicianSkill
 from tickets import services as tickets
 from tickets.filing import ticket_file
 from tickets.models import Ticket, TicketEvent
@@ -254,16 +257,25 @@ def _seed_users(*, merchants, partners) -> dict[str, User]:
     }  # fmt: skip
 
 
+# Weekly hours per technician: (weekdays, from, until).
+SCHEDULES = {
+    "technician": [(range(7), datetime.time(8, 0), datetime.time(22, 0))],  # every day, long hours
+    "tech_li": [
+        (range(5), datetime.time(9, 0), datetime.time(18, 0)),
+        ([5], datetime.time(9, 0), datetime.time(13, 0)),
+    ],
+    "tech_chen": [(range(5), datetime.time(9, 0), datetime.time(18, 0))],  # on leave this fortnight
+}
+
+
 def _seed_technicians(*, users, regions, models, today) -> None:
     plan = [
-        ("technician", ["shanghai", "hangzhou"], ["A920", "S920", "N910", "P2"], 6, True),
-        ("tech_li", ["beijing"], ["V200c", "S920", "N910"], 5, True),
-        ("tech_chen", ["shenzhen", "guangzhou", "chengdu"], ["Move/5000", "A8", "P2", "N910"], 4, False),
+        ("technician", ["shanghai", "hangzhou"], ["A920", "S920", "N910", "P2"], 8),
+        ("tech_li", ["beijing"], ["V200c", "S920", "N910"], 5),
+        ("tech_chen", ["shenzhen", "guangzhou", "chengdu"], ["Move/5000", "A8", "P2", "N910"], 4),
     ]
-    for username, region_codes, model_names, capacity, on_shift in plan:
-        technician, created = Technician.objects.get_or_create(
-            user=users[username], defaults={"capacity": capacity, "on_shift": on_shift}
-        )
+    for username, region_codes, model_names, capacity in plan:
+        technician, created = Technician.objects.get_or_create(user=users[username], defaults={"capacity": capacity})
         if created:
             technician.regions.set([regions[code] for code in region_codes])
             for index, name in enumerate(model_names):
@@ -272,6 +284,16 @@ def _seed_technicians(*, users, regions, models, today) -> None:
                     device_model=models[name],
                     defaults={"trained_on": today - datetime.timedelta(days=90 + 30 * index)},
                 )
+            Shift.objects.bulk_create(
+                Shift(technician=technician, weekday=day, starts_at=starts, ends_at=ends)
+                for days, starts, ends in SCHEDULES[username]
+                for day in days
+            )
+    chen = Technician.objects.get(user=users["tech_chen"])
+    if not chen.leaves.exists():
+        Leave.objects.create(
+            technician=chen, first_day=today, last_day=today + datetime.timedelta(days=13), note="年假 Annual leave"
+        )
 
 
 # --- tickets -----------------------------------------------------------------------------------------
@@ -283,21 +305,35 @@ DEMO_TICKETS = [
     ("demo-03", "merchant", None, "consultation", "", "normal", "如何在终端上做退货（部分退款）？", []),
     ("demo-04", "merchant", "NL-N910-0003", "repair", "card_reader", "normal", "插卡读不出来，挥卡正常。", ["acknowledge"]),
     ("demo-05", "merchant", "PAX-A920-0002", "repair", "battery", "normal", "电池一小时就没电了。", ["assign"]),
-    ("demo-06", "merchant", "PAX-A920-0001", "software_update", "software", "normal", "Please update the payment app to the latest version.", ["assign", "check_in"]),
-    ("demo-07", "merchant", "NL-N910-0003", "repair", "screen", "normal", "屏幕有裂纹，过保，需要报价。", ["assign", "check_in", "quote"]),
-    ("demo-08", "merchant", "SUNMI-P2-0004", "repair", "connectivity", "normal", "4G 信号时有时无。", ["assign", "check_in", "resolve"]),
-    ("demo-09", "merchant", "PAX-A920-0001", "repair", "printer", "normal", "Printer jams every morning.", ["assign", "check_in", "resolve", "rate"]),
+    ("demo-06", "merchant", "PAX-A920-0001", "software_update", "software", "normal", "Please update the payment app to the latest version.", ["assign", "accept", "on_the_way", "check_in"]),
+    ("demo-07", "merchant", "NL-N910-0003", "repair", "screen", "normal", "屏幕有裂纹，过保，需要报价。", ["assign", "accept", "check_in", "quote"]),
+    ("demo-08", "merchant", "SUNMI-P2-0004", "repair", "connectivity", "normal", "4G 信号时有时无。", ["assign", "accept", "check_in", "resolve"]),
+    ("demo-09", "merchant", "PAX-A920-0001", "repair", "printer", "normal", "Printer jams every morning.", ["assign", "accept", "check_in", "resolve", "rate"]),
     ("demo-10", "merchant", "PAX-A920-0002", "training", "", "low", "新员工需要收银培训。", ["cancel"]),
     ("demo-11", "merchant2", "VF-V200C-0005", "repair", "keypad", "high", "密码键盘按键 5 失灵。", []),
     ("demo-12", "merchant2", "PAX-S920-0006", "repair", "power", "urgent", "终端无法开机。", []),
     ("demo-13", "merchant2", "VF-V200C-0005", "installation", "", "normal", "新店需要安装一台终端。", ["acknowledge"]),
-    ("demo-14", "merchant2", "PAX-S920-0006", "repair", "battery", "normal", "Battery swollen.", ["assign", "check_in", "resolve", "rate"]),
+    ("demo-14", "merchant2", "PAX-S920-0006", "repair", "battery", "normal", "Battery swollen.", ["assign", "accept", "check_in", "resolve", "rate"]),
     # Filed hours ago (backdated) so the SLA dashboard and the escalations inbox have something to show.
     ("demo-15", "merchant", "PAX-A920-0002", "repair", "screen", "normal", "屏幕偶尔黑屏。", ["backdate:20"]),  # response at risk
     ("demo-16", "merchant2", "VF-V200C-0005", "repair", "card_reader", "high", "挥卡无反应。", ["backdate:30"]),  # response breached, managers told
     ("demo-17", "merchant", "SUNMI-P2-0004", "repair", "printer", "normal", "Printer cutter jams.", ["assign", "backdate:40"]),  # on-site visit at risk
     ("demo-18", "merchant2", "PAX-S920-0006", "repair", "keypad", "normal", "部分按键失灵。", ["assign", "backdate:51"]),  # on-site visit breached
+    # A visit the dispatcher recorded for the technician (his phone was flat): it waits for the manager.
+    ("demo-19", "merchant", "SUNMI-P2-0004", "repair", "card_reader", "normal", "挥卡有时读不到。", ["assign", "accept", "record_visit"]),
+    # Repaired, then "not fixed": back in the dispatcher's queue for another visit.
+    ("demo-20", "merchant", "PAX-A920-0002", "repair", "printer", "normal", "打印出来的字很淡。", ["assign", "accept", "check_in", "resolve", "reopen"]),
 ]  # fmt: skip
+
+# Where the demo terminals stand: the first verified visit of a site without coordinates teaches them
+# (tickets.visits.site_learn); these are what the demo technician's phone reports there.
+SITE_LOCATIONS = {
+    "PAX-A920-0001": (Decimal("31.228610"), Decimal("121.448720")),
+    "SUNMI-P2-0004": (Decimal("31.228790"), Decimal("121.448330")),
+    "NL-N910-0003": (Decimal("31.228530"), Decimal("121.448910")),
+    "PAX-A920-0002": (Decimal("31.228700"), Decimal("121.448600")),
+    "PAX-S920-0006": (Decimal("39.908420"), Decimal("116.459680")),
+}
 
 
 # The spare part a fault usually needs, by SKU prefix.
@@ -351,8 +387,22 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
                 tickets.ticket_comment_add(
                     ticket=ticket, by=dispatcher, body="Spare printer module reserved.", internal=True
                 )
+            elif step == "accept":
+                tickets.assignment_accept(assignment=ticket.active_assignment, by=technician.user)
+            elif step == "on_the_way":
+                tickets.assignment_on_the_way(assignment=ticket.active_assignment, by=technician.user)
             elif step == "check_in":
-                tickets.ticket_check_in(ticket=ticket, by=technician.user)
+                latitude, longitude = SITE_LOCATIONS[serial]
+                tickets.ticket_check_in(
+                    ticket=ticket, by=technician.user, code=ticket.confirmation_code,
+                    latitude=latitude, longitude=longitude, accuracy_m=12,
+                )  # fmt: skip
+            elif step == "record_visit":
+                tickets.ticket_visit_record(
+                    ticket=ticket, by=dispatcher, reason="工程师手机没电，已电话向商户确认到场。"
+                )  # fmt: skip
+            elif step == "reopen":
+                tickets.ticket_reopen(ticket=ticket, by=user, reason="打印还是很淡，请再来看看。")
             elif step == "quote":
                 tickets.quote_send(
                     ticket=ticket, by=technician.user, parts_amount=Decimal("420.00"), labour_amount=Decimal("80.00"),
@@ -364,6 +414,7 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
                     ticket=ticket, by=technician.user, outcome="repaired" if part else "advice",
                     work_done="更换故障部件并完成交易测试。", parts=[(part, 1)] if part else [],
                     labour_charge=Decimal("0") if ticket.warranty_covered else Decimal("80.00"),
+                    signature=_signature(), signed_by=user.first_name,
                 )  # fmt: skip
             elif step == "rate":
                 tickets.ticket_feedback_give(ticket=ticket, by=user, rating=5, comment="工程师很专业，准时到达。")
@@ -374,6 +425,18 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
     if created:
         escalations_scan()  # the beat would within seconds; the dashboard shows them at once
     return created
+
+
+def _signature() -> str:
+    """A drawn signature as the phone's canvas sends it: a PNG data URL with a few strokes of ink."""
+    image = Image.new("RGBA", (480, 160), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(image)
+    pen.line([(40, 110), (90, 50), (120, 120), (170, 60), (210, 115)], fill=(29, 35, 48, 255), width=5, joint="curve")
+    pen.line([(240, 80), (300, 80), (270, 40), (270, 130)], fill=(29, 35, 48, 255), width=5, joint="curve")
+    pen.line([(330, 120), (380, 50), (430, 120)], fill=(29, 35, 48, 255), width=5, joint="curve")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 DEMO_API_KEY_NAME = "Demo key"
@@ -389,7 +452,7 @@ def seed_demo_api_key(*, partner: Partner) -> str:
 def _backdate(ticket, *, hours: int) -> None:
     """Move a demo ticket's history `hours` into the past, deadlines included (demo data only)."""
     delta = datetime.timedelta(hours=hours)
-    moved = ("created_at", "respond_by", "onsite_by", "resolve_by", "responded_at", "onsite_at")
+    moved = ("created_at", "respond_by", "onsite_by", "resolve_by", "responded_at", "onsite_at", "visited_at")
     with transaction.atomic():
         Ticket.objects.filter(pk=ticket.pk).update(**{name: F(name) - delta for name in moved})
         TicketEvent.objects.filter(ticket=ticket).update(created_at=F("created_at") - delta)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Merchant, Partner, Region
 from accounts.scoping import ScopePaths
 from devices.validators import validate_activation_date, validate_serial_number
+from possystem.fields import latitude_field, longitude_field
 
 
 class FaultCategory(models.TextChoices):
@@ -64,6 +65,9 @@ class Device(models.Model):
         Merchant, verbose_name=_("merchant"), null=True, blank=True, on_delete=models.PROTECT, related_name="devices"
     )
     site_address = models.CharField(_("site address"), max_length=255, blank=True)
+    # Where the site is: set by an admin, or by the first verified visit that reported its location.
+    latitude = latitude_field(_("site latitude"))
+    longitude = longitude_field(_("site longitude"))
     region = models.ForeignKey(Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT)
     firmware_version = models.CharField(_("firmware version"), max_length=32, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_STOCK)

@@ -4,8 +4,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.scoping import is_staff_actor
 from devices import selectors
 from devices.models import Device
+from tickets.selectors import device_repair_history
 from warranty.services import warranty_status
 
 
@@ -34,6 +37,12 @@ def device_detail(request, serial_number):
     except Device.DoesNotExist as error:
         raise Http404 from error
     today = timezone.localdate()
+    user = request.user
+    # Who can report a fault from here: the terminal's own merchant, and staff filing on its behalf.
+    can_report = device.status != Device.Status.RETIRED and device.merchant_id is not None
+    can_report = can_report and (
+        is_staff_actor(user) or (user.role == User.Role.MERCHANT and user.merchant_id == device.merchant_id)
+    )
     return render(
         request,
         "devices/device_detail.html",
@@ -41,6 +50,9 @@ def device_detail(request, serial_number):
             "device": device,
             "status": warranty_status(device=device, on=today),
             "warranties": list(device.warranties.all()),
+            "history": list(device_repair_history(actor=user, device=device)),
+            "can_report": can_report,
+            "report_as_staff": is_staff_actor(user),
             "today": today,
         },
     )

@@ -64,3 +64,10 @@ class StateConflict(DomainError):
 class OutOfStock(DomainError):
     status = 409
     code = "out_of_stock"
+
+
+class TooManyAttempts(DomainError):
+    """Too many wrong tries in a row: refused for a while."""
+
+    status = 429
+    code = "too_many_attempts"

@@ -1,6 +1,8 @@
-"""How times read in messages, notices and exports: local time (Asia/Shanghai), to the minute."""
+"""How times and amounts read in messages, notices, pages and exports: local time (Asia/Shanghai) to
+the minute, yuan to the fen."""
 
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -10,3 +12,8 @@ def local_minute(moment: datetime.datetime | None) -> str:
     if moment is None:
         return "—"
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def money(amount) -> str:
+    """`¥1,230.00`: yuan with two decimals, however the amount was typed or stored."""
+    return f"¥{Decimal(str(amount)):,.2f}"

@@ -293,6 +293,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Product rules ------------------------------------------------------------------------------------
 # A resolved ticket closes itself this many days after resolution when the merchant has not rated it.
 TICKET_AUTO_CLOSE_DAYS = env.int("TICKET_AUTO_CLOSE_DAYS", default=7)
+# The merchant may say "not fixed" (and the ticket reopens) this many days after the repair.
+TICKET_REOPEN_DAYS = env.int("TICKET_REOPEN_DAYS", default=3)
 TICKET_PHOTO_MAX_BYTES = env.int("TICKET_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 TICKET_PHOTO_MAX_COUNT = 5
 # A photo's width × height: a tiny file can hold a huge image that takes seconds and gigabytes to open.
@@ -301,6 +303,12 @@ TICKET_PHOTO_MAX_PIXELS = env.int("TICKET_PHOTO_MAX_PIXELS", default=40_000_000)
 # API accepts (JSON); a request that declares more is refused with 413 before its body is read.
 REQUEST_MAX_BYTES = TICKET_PHOTO_MAX_COUNT * TICKET_PHOTO_MAX_BYTES + 1024 * 1024
 API_REQUEST_MAX_BYTES = env.int("API_REQUEST_MAX_BYTES", default=1024 * 1024)
+# A technician's check-in carries the ticket's confirmation code; this many wrong codes in a row lock
+# check-in for that ticket for this many minutes.
+VISIT_CODE_MAX_ATTEMPTS = env.int("VISIT_CODE_MAX_ATTEMPTS", default=5)
+VISIT_CODE_LOCKOUT_MINUTES = env.int("VISIT_CODE_LOCKOUT_MINUTES", default=15)
+if min(TICKET_REOPEN_DAYS, VISIT_CODE_MAX_ATTEMPTS, VISIT_CODE_LOCKOUT_MINUTES) < 1:
+    raise ImproperlyConfigured("TICKET_REOPEN_DAYS and VISIT_CODE_* settings must be 1 or more")
 # Business hours for SLA policies that count business hours only ("HH:MM-HH:MM", local time).
 SLA_BUSINESS_HOURS = env.str("SLA_BUSINESS_HOURS", default="09:00-18:00")
 try:

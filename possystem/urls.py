@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 urlpatterns = [
     path("", include("accounts.site_urls")),
@@ -12,5 +13,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
 ]
 
-admin.site.site_header = "POS After-Sales Service"
-admin.site.site_title = "POS After-Sales Service"
+# Lazy: each admin page shows them in its reader's language.
+admin.site.site_header = _("POS After-Sales Service")
+admin.site.site_title = _("POS After-Sales Service")
+admin.site.index_title = _("Administration")

@@ -102,7 +102,7 @@ class CalendarDay(models.Model):
 
 class Milestone(models.TextChoices):
     RESPOND = "respond", _("Response")
-    ONSITE = "onsite", _("Technician on site")
+    ONSITE = "onsite", _("On-site visit")
     RESOLVE = "resolve", _("Repair")
 
 

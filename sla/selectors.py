@@ -20,6 +20,7 @@ from sla.deadlines import MILESTONES, ClockBook, level_times
 from sla.models import Escalation, Level, Milestone, SLACheck
 from sla.text import duration_text
 from technicians.models import Technician, active_assignment_q
+from technicians.selectors import with_on_shift
 from tickets.models import OPEN_STATUSES, RUNNING_STATUSES, Status, Ticket
 
 # --- one ticket's SLA state -------------------------------------------------------------------------
@@ -31,6 +32,7 @@ class State:
     BREACHED = "breached"
     MET = "met"
     PAUSED = "paused"
+    UNVERIFIED = "unverified"  # on site by a visit only staff recorded, not yet approved
     NONE = "none"
 
 
@@ -40,10 +42,11 @@ STATE_LABELS = {
     State.BREACHED: gettext_lazy("Breached"),
     State.MET: gettext_lazy("Met"),
     State.PAUSED: gettext_lazy("Paused"),
+    State.UNVERIFIED: gettext_lazy("Visit not verified"),
     State.NONE: gettext_lazy("No deadline"),
 }
 # The ticket's overall state is its worst milestone's.
-_SEVERITY = [State.BREACHED, State.AT_RISK, State.PAUSED, State.ON_TRACK, State.MET, State.NONE]
+_SEVERITY = [State.BREACHED, State.AT_RISK, State.UNVERIFIED, State.PAUSED, State.ON_TRACK, State.MET, State.NONE]
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,14 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
             return status(State.MET, _("Met %(when)s") % {"when": local_minute(met_at)})
         return status(State.BREACHED, _("Met %(late)s late") % {"late": duration_text(met_at - deadline)})
     if milestone == Milestone.ONSITE and ticket.resolved_at is not None:
-        # A remote fix ends the on-site clock: no visit was needed.
-        if ticket.resolved_at <= deadline:
+        # The resolution ends the on-site clock. Without any visit it was a remote fix; with a visit
+        # only staff recorded, the milestone waits for a manager to approve that visit.
+        late = ticket.resolved_at > deadline
+        if ticket.visited_at is not None:
+            if late:
+                return status(State.BREACHED, _("No verified visit before the deadline"))
+            return status(State.UNVERIFIED, _("Visit recorded by staff, waiting for a manager's approval"))
+        if not late:
             return status(State.MET, _("Not needed: fixed remotely"))
         return status(
             State.BREACHED,
@@ -118,9 +127,16 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
         clock = clocks.for_policy(ticket.sla_policy).for_milestone(milestone) if ticket.sla_policy else WallClock()
         left = clock.between(ticket.paused_at, deadline)
         return status(State.PAUSED, _("Clock paused with %(left)s left") % {"left": duration_text(left)})
+    unverified = milestone == Milestone.ONSITE and ticket.visited_at is not None
     if now > deadline:
-        return status(State.BREACHED, _("Overdue by %(late)s") % {"late": duration_text(now - deadline)})
+        overdue = _("Overdue by %(late)s") % {"late": duration_text(now - deadline)}
+        if unverified:
+            overdue = _("%(overdue)s; the visit staff recorded waits for approval") % {"overdue": overdue}
+        return status(State.BREACHED, overdue)
     left = _("%(left)s left") % {"left": duration_text(deadline - now)}
+    if unverified:
+        # On site on staff's word only: the clock runs until a manager approves the visit.
+        left = _("%(left)s; the visit staff recorded waits for approval") % {"left": left}
     if ticket.sla_policy is not None:
         times = level_times(ticket=ticket, milestone=milestone, clocks=clocks.for_policy(ticket.sla_policy))
         if now >= times[Level.AT_RISK]:
@@ -230,15 +246,21 @@ def _outcome_filters(milestone: str, now: datetime.datetime) -> dict[str, Q]:
     on_time = has & Q(**{f"{met}__lte": d})
     late = has & Q(**{f"{met}__gt": d})
     if milestone == Milestone.ONSITE:
-        remote = unmet & Q(resolved_at__isnull=False)
-        on_time |= has & remote & Q(resolved_at__lte=d)
-        late |= has & remote & Q(resolved_at__gt=d)
+        # The resolution ends the on-site clock: in time, a remote fix counts as on time, but a visit
+        # only staff recorded stays pending until a manager approves it (which sets `onsite_at`).
+        ended = unmet & Q(resolved_at__isnull=False)
+        on_time |= has & ended & Q(resolved_at__lte=d, visited_at__isnull=True)
+        late |= has & ended & Q(resolved_at__gt=d)
+        waiting_approval = has & ended & Q(resolved_at__lte=d, visited_at__isnull=False)
         unmet &= Q(resolved_at__isnull=True)
+    else:
+        waiting_approval = Q(pk__in=[])
     # A clock paused before the deadline stands still; a pause after the deadline undoes nothing.
     paused_in_time = Q(status=Status.WAITING_MERCHANT, paused_at__lt=d)
     cancelled_in_time = Q(status=Status.CANCELLED, cancelled_at__lte=d)
     missed = has & unmet & Q(**{f"{deadline}__lt": now}) & ~cancelled_in_time & ~paused_in_time
     pending = has & unmet & ~Q(status=Status.CANCELLED) & (Q(**{f"{deadline}__gte": now}) | paused_in_time)
+    pending |= waiting_approval
     return {"on_time": on_time, "late": late, "missed": missed, "pending": pending}
 
 
@@ -318,7 +340,7 @@ def technician_workload(*, since: datetime.datetime, now=None) -> list[Workload]
         assignments__ticket__resolve_by__lt=now, assignments__ticket__resolved_at__isnull=True
     )
     technicians = (
-        Technician.objects.select_related("user")
+        with_on_shift(Technician.objects.select_related("user"), now)
         .annotate(
             open_jobs=Count("assignments", filter=active),
             overdue_jobs=Count("assignments", filter=active & running & overdue),

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from technicians.models import Assignment, PartUsed, RepairReport, Technician, TechnicianSkill
+from possystem.admin import ReadOnlyAdmin
+from technicians.models import Assignment, Leave, PartUsed, RepairReport, Shift, Technician, TechnicianSkill, Visit
 
 
 class TechnicianSkillInline(admin.TabularInline):
@@ -8,15 +9,37 @@ class TechnicianSkillInline(admin.TabularInline):
     extra = 1
 
 
+class ShiftInline(admin.TabularInline):
+    """The weekly schedule; a shift ending at or before its start runs past midnight."""
+
+    model = Shift
+    extra = 1
+
+
+class LeaveInline(admin.TabularInline):
+    model = Leave
+    extra = 0
+
+
 @admin.register(Technician)
 class TechnicianAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "user", "capacity", "on_shift")
-    list_filter = ("on_shift", "regions")
+    list_display = ("__str__", "user", "capacity")
+    list_filter = ("regions",)
     list_select_related = ("user",)
     search_fields = ("user__username", "user__first_name", "user__last_name")
     filter_horizontal = ("regions",)
-    inlines = [TechnicianSkillInline]
+    inlines = [TechnicianSkillInline, ShiftInline, LeaveInline]
     autocomplete_fields = ("user",)
+
+
+# Visits are recorded and approved on the ticket page (tickets.services), which keeps the timeline
+# and the on-site milestone in step; here they are only read.
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "technician", "at", "verified", "code_matched", "distance_m", "approved_at")
+    list_filter = ("verified", "code_matched")
+    list_select_related = ("ticket", "technician__user")
+    search_fields = ("ticket__number",)
 
 
 @admin.register(Assignment)

@@ -10,13 +10,17 @@ from django.utils import timezone
 from accounts.models import Merchant, Partner, Region, User
 from devices.models import Device, DeviceModel, FaultCategory, SparePart
 from sla.models import SLAPolicy
-from technicians.models import Technician, TechnicianSkill
+from technicians.models import Shift, Technician, TechnicianSkill
 from tickets.filing import ticket_file
 from warranty.models import Warranty, WarrantyPolicy
 from warranty.services import warranty_end
 
 PASSWORD = "correct-horse-battery"
 _serials = itertools.count(1)
+# A weekly schedule as (weekday, from, until): every day around the clock (a shift ending at its start
+# lasts 24 hours), so a technician is on shift whenever a test runs unless it says otherwise.
+AROUND_THE_CLOCK = [(day, datetime.time(0), datetime.time(0)) for day in range(7)]
+OFFICE_HOURS = [(day, datetime.time(9), datetime.time(18)) for day in range(5)]
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -44,7 +48,9 @@ class MerchantFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"商户 {n}")
     code = factory.Sequence(lambda n: f"merchant-{n}")
     partner = factory.SubFactory(PartnerFactory)
-    region = factory.SubFactory(RegionFactory)
+    # Merchants are in Shanghai, terminals are A920s and technicians serve both unless a test says
+    # otherwise: a dispatcher's choice raises no concern by default (technicians.matching).
+    region = factory.SubFactory(RegionFactory, code="shanghai", name="上海", name_en="Shanghai")
     address = "上海市黄浦区中山东一路 1 号"
     contact_name = "王丽"
     contact_phone = "13800138000"
@@ -105,7 +111,7 @@ class DeviceFactory(factory.django.DjangoModelFactory):
         model = Device
 
     serial_number = factory.LazyFunction(lambda: f"SN{next(_serials):08d}")
-    model = factory.SubFactory(DeviceModelFactory)
+    model = factory.SubFactory(DeviceModelFactory, name="A920")
     merchant = factory.SubFactory(MerchantFactory)
     site_address = factory.LazyAttribute(lambda d: d.merchant.address if d.merchant else "")
     status = Device.Status.DEPLOYED
@@ -145,11 +151,30 @@ class TechnicianFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory, role=User.Role.TECHNICIAN)
     capacity = 5
-    on_shift = True
+
+    @factory.post_generation
+    def shifts(obj, create, extracted, **kwargs):
+        """`shifts=[(weekday, from, until), …]`; around the clock unless given (`[]`: never on shift)."""
+        if create:
+            Shift.objects.bulk_create(
+                Shift(technician=obj, weekday=day, starts_at=starts, ends_at=ends)
+                for day, starts, ends in (AROUND_THE_CLOCK if extracted is None else extracted)
+            )
+
+    @factory.post_generation
+    def regions(obj, create, extracted, **kwargs):
+        """The regions served; Shanghai unless given (`[]`: none)."""
+        if create:
+            obj.regions.set(
+                [RegionFactory(code="shanghai", name="上海", name_en="Shanghai")] if extracted is None else extracted
+            )
 
     @factory.post_generation
     def trained_on(obj, create, extracted, **kwargs):
-        for device_model in extracted or []:
+        """The device models trained on; the A920 unless given (`[]`: none)."""
+        if not create:
+            return
+        for device_model in [DeviceModelFactory(name="A920")] if extracted is None else extracted:
             TechnicianSkill.objects.create(
                 technician=obj, device_model=device_model, trained_on=datetime.date(2026, 1, 5)
             )

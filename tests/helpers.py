@@ -30,6 +30,22 @@ def escalation_deliveries():
     return Delivery.objects.filter(source__startswith="escalation:")
 
 
+def check_in(ticket, technician, **location):
+    """The technician on the job accepts it (when they have not yet) and checks in on site with the
+    code the merchant reads out: a verified visit. Acts on `ticket` as the caller holds it."""
+    from tickets import services
+
+    assignment = ticket.active_assignment
+    if assignment.accepted_at is None:
+        services.assignment_accept(assignment=assignment, by=technician.user)
+    return services.ticket_check_in(ticket=ticket, by=technician.user, code=ticket.confirmation_code, **location)
+
+
+def wrong_code(ticket) -> str:
+    """A confirmation code that is not the ticket's."""
+    return f"{(int(ticket.confirmation_code) + 1) % 10**6:06d}"
+
+
 def key_client(key: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")

@@ -26,8 +26,11 @@ class TicketAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [TicketEventInline]
 
+    # The confirmation code is the merchant's proof of a visit: nobody on the service's side reads it.
+    exclude = ("confirmation_code",)
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Ticket._meta.fields]
+        return [f.name for f in Ticket._meta.fields if f.name not in self.exclude]
 
     def has_add_permission(self, request):
         return False

@@ -210,7 +210,7 @@ class FeedbackForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    # The page lists the candidates with their region, training and workload; this field checks the choice.
+    # The page lists the candidates with their reasons and concerns; this field checks the choice.
     technician = forms.ModelChoiceField(
         label=_("Technician"),
         queryset=Technician.objects.filter(user__is_active=True).select_related("user"),
@@ -219,6 +219,47 @@ class AssignForm(forms.Form):
     )
     scheduled_at = VisitTimeField(label=_("Expected visit"))
     message = forms.CharField(label=_("Note for the timeline"), max_length=500, required=False)
+    # Asked for when the chosen technician raises concerns (off shift, outside the region, …).
+    override_reason = forms.CharField(
+        label=_("Why send this technician anyway?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why can you not take this job?"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CheckInForm(forms.Form):
+    code = forms.CharField(
+        label=_("Confirmation code from the merchant"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*", "size": 8}
+        ),
+        error_messages={"required": _("Enter the confirmation code the merchant reads out to you.")},
+    )
+    # Filled in by static/js/field.js when the technician lets the browser share the location.
+    latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    accuracy = forms.FloatField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
+class VisitRecordForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the visit recorded without the technician's check-in?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The visit stays unverified, and the on-site deadline running, until a manager approves it."),
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("What is still wrong?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class QuoteForm(forms.Form):
@@ -246,6 +287,10 @@ class ResolveForm(forms.Form):
         help_text=_("Out-of-warranty work only; parts are charged at their unit cost."),
     )
     replacement_serial = forms.CharField(label=_("Replacement serial number"), max_length=64, required=False)
+    photos = PhotosField(label=_("Photos of the work"))
+    # The merchant's signature as a PNG data URL, drawn on a canvas by static/js/field.js.
+    signature = forms.CharField(required=False, max_length=800_000, widget=forms.HiddenInput)
+    signed_by = forms.CharField(label=_("Signed by"), max_length=64, required=False)
 
 
 class PartRowForm(forms.Form):

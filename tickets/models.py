@@ -1,4 +1,5 @@
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -53,6 +54,11 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+def confirmation_code_new() -> str:
+    """Six digits the merchant reads out to the technician on site: the proof of a visit."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
 class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
     merchant = models.ForeignKey(Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="tickets")
@@ -90,12 +96,20 @@ class Ticket(models.Model):
     onsite_by = models.DateTimeField(_("on site by"), null=True, blank=True)
     resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True)
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    # Met only by a verified visit (technicians.Visit): the code on site, or a manager's approval.
     onsite_at = models.DateTimeField(_("on site at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     # When the merchant could take payments again: the repair, or earlier a swapped or loaned
     # terminal. From `created_at` to here the merchant was down.
     restored_at = models.DateTimeField(_("service restored at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # When someone was first recorded on site, verified or not. A resolution without it was a remote
+    # fix; with it and without `onsite_at`, the visit still waits for a manager's approval.
+    visited_at = models.DateTimeField(_("first visit recorded at"), null=True, blank=True)
+    # The merchant reads it out to the technician on site; a new one after each verified visit.
+    confirmation_code = models.CharField(
+        _("confirmation code"), max_length=6, default=confirmation_code_new, editable=False
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # While waiting on the merchant the SLA clocks stop; the status to return to is kept here.
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
@@ -170,6 +184,13 @@ class Ticket(models.Model):
         return self.restored_at - self.created_at if self.restored_at else None
 
     @property
+    def report(self):
+        """The latest repair report (a reopened ticket is resolved again), from a prefetch of `reports`
+        when there is one; None before the first resolution."""
+        reports = list(self.reports.all())
+        return max(reports, key=lambda report: (report.created_at, report.pk)) if reports else None
+
+    @property
     def active_assignment(self):
         """The active assignment, from a prefetch of `assignments` when there is one."""
         for assignment in self.assignments.all():
@@ -230,6 +251,15 @@ class TicketPhoto(models.Model):
     comment = models.ForeignKey(
         TicketComment, verbose_name=_("comment"), null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
     )
+    # Photos of the work, taken when the job is completed; the receipt shows them.
+    report = models.ForeignKey(
+        "technicians.RepairReport",
+        verbose_name=_("repair report"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
     image = models.FileField(_("photo"), upload_to=photo_path)
     token = models.CharField(max_length=32, editable=False)
     extension = models.CharField(max_length=4, editable=False)
@@ -275,6 +305,12 @@ class TicketEvent(models.Model):
         FEEDBACK = "feedback", _("Service rated")
         ESCALATED = "escalated", _("Escalated")
         UPDATED = "updated", _("Details updated")
+        DECLINED = "declined", _("Job declined")
+        ON_THE_WAY = "on_the_way", _("Technician on the way")
+        VISIT = "visit", _("Visit recorded")
+        VISIT_APPROVED = "visit_approved", _("Visit approved")
+        CHECK_IN_LOCKED = "check_in_locked", _("Check-in locked")
+        REOPENED = "reopened", _("Reopened: not fixed")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

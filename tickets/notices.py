@@ -23,6 +23,22 @@ def merchant_notify(*, ticket: Ticket, compose: Callable[[], tuple[str, str]]) -
     )
 
 
+def staff_notify(*, ticket: Ticket, role: str, compose: Callable[[], tuple[str, str]]) -> None:
+    """Tell every active user of a staff role (the dispatchers' shared queue, the managers)."""
+    notify_users(
+        recipients=User.objects.filter(role=role, is_active=True).order_by("pk"),
+        compose=compose,
+        link=reverse("tickets:detail", args=[ticket.number]),
+        ticket=ticket,
+    )
+
+
+def sentence(text: str) -> str:
+    """Text to be followed by our own full stop: without its closing punctuation, so a technician's
+    "更换打印机。" does not end up as "更换打印机。。"."""
+    return text.strip().rstrip("。．.!！?？;；")
+
+
 def technician_notify(*, ticket: Ticket, user: User, compose: Callable[[], tuple[str, str]]) -> None:
     """Tell the technician sent to the ticket."""
     notify_users(

@@ -10,10 +10,13 @@ and the write is refused there.
 `by`, the one acting, is a user, a `PartnerPrincipal` (a partner's API key) or None (the system).
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Merchant, User
@@ -25,12 +28,16 @@ from tickets.models import Status, Ticket
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.NEW: frozenset({Status.ACKNOWLEDGED, Status.WAITING_MERCHANT, Status.CANCELLED}),
     Status.ACKNOWLEDGED: frozenset({Status.DISPATCHED, Status.RESOLVED, Status.WAITING_MERCHANT, Status.CANCELLED}),
-    Status.DISPATCHED: frozenset({Status.DISPATCHED, Status.ON_SITE, Status.WAITING_MERCHANT, Status.CANCELLED}),
+    # Back to acknowledged: the technician declined, and the job is the dispatcher's again.
+    Status.DISPATCHED: frozenset(
+        {Status.DISPATCHED, Status.ON_SITE, Status.ACKNOWLEDGED, Status.WAITING_MERCHANT, Status.CANCELLED}
+    ),
     Status.ON_SITE: frozenset({Status.RESOLVED, Status.WAITING_MERCHANT, Status.DISPATCHED}),
     Status.WAITING_MERCHANT: frozenset(
         {Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE, Status.CANCELLED}
     ),
-    Status.RESOLVED: frozenset({Status.CLOSED}),
+    # Back to acknowledged: the merchant said "not fixed" and the job needs another visit.
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.ACKNOWLEDGED}),
     Status.CLOSED: frozenset(),
     Status.CANCELLED: frozenset(),
 }
@@ -46,14 +53,16 @@ def can_transition(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, frozenset())
 
 
-def transition_refusal(ticket: Ticket, to_status: str) -> TransitionNotAllowed | None:
-    """Why the status machine refuses moving `ticket` to `to_status` now, or None.
+def transition_refusal(ticket: Ticket, to_status: str, *, only_from=None) -> TransitionNotAllowed | None:
+    """Why the status machine refuses moving `ticket` to `to_status` now, or None. `only_from` narrows
+    the step to some of the statuses the table allows it from (acknowledging is for new tickets; the
+    way back from dispatched or resolved is a decline or a reopening, not an acknowledgement).
 
     Only a resume or a cancellation leaves a pause; any other step is refused in words.
     """
     if ticket.status == Status.WAITING_MERCHANT and to_status != Status.CANCELLED:
         return TransitionNotAllowed(_("This ticket is waiting for the merchant; resume it first."))
-    if not can_transition(ticket.status, to_status):
+    if not can_transition(ticket.status, to_status) or (only_from is not None and ticket.status not in only_from):
         return TransitionNotAllowed(
             _("A ticket that is “%(from)s” cannot become “%(to)s”.")
             % {"from": Status(ticket.status).label, "to": Status(to_status).label}
@@ -69,7 +78,11 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     ASSIGN = "assign"
     ACCEPT = "accept"
+    DECLINE = "decline"
+    ON_MY_WAY = "on_my_way"
     CHECK_IN = "check_in"
+    RECORD_VISIT = "record_visit"
+    APPROVE_VISIT = "approve_visit"
     QUOTE = "quote"
     DECIDE_QUOTE = "decide_quote"
     RESOLVE = "resolve"
@@ -77,6 +90,7 @@ class Action(StrEnum):
     RESUME = "resume"
     CLOSE = "close"
     RATE = "rate"
+    REOPEN = "reopen"
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,7 @@ class Party:
 
     system: bool = False
     staff: bool = False
+    manager: bool = False  # a manager or an admin: approves what dispatchers record
     technician: bool = False  # the technician of the ticket's active assignment
     merchant: bool = False  # a user of the ticket's merchant
     partner: bool = False  # the partner that brought the ticket's merchant, signed in or by API key
@@ -109,6 +124,7 @@ def party_of(by, ticket: Ticket) -> Party:
     active = ticket.active_assignment if by.role == User.Role.TECHNICIAN else None
     return Party(
         staff=is_staff_actor(by),
+        manager=by.is_superuser or by.role in (User.Role.MANAGER, User.Role.ADMIN),
         technician=active is not None and active.technician.user_id == by.pk,
         merchant=_is_merchant_user(by, ticket.merchant_id),
         partner=by.role == User.Role.PARTNER and _is_partner_of(by, ticket.merchant),
@@ -137,6 +153,7 @@ class Facts:
 
     pending_quote: bool | None = None
     has_feedback: bool | None = None
+    pending_visit: bool | None = None  # a visit recorded by staff, not yet approved
 
 
 # --- the rules ---------------------------------------------------------------------------------------
@@ -184,6 +201,61 @@ def _not_yet_accepted(ticket: Ticket, party: Party, facts: Facts):
     return None
 
 
+def _declinable(ticket: Ticket, party: Party, facts: Facts):
+    if ticket.status == Status.ON_SITE:
+        return TransitionNotAllowed(
+            _("A job you have checked in to cannot be declined; resolve it or call the dispatcher.")
+        )
+    return transition_refusal(ticket, Status.ACKNOWLEDGED, only_from={Status.DISPATCHED})
+
+
+def _accepted(ticket: Ticket) -> DomainError | None:
+    active = ticket.active_assignment
+    if active is not None and active.accepted_at is None:
+        return TransitionNotAllowed(_("The job must be accepted first."))
+    return None
+
+
+def _can_set_off(ticket: Ticket, party: Party, facts: Facts):
+    if ticket.status == Status.ON_SITE:
+        return TransitionNotAllowed(_("You are already on site for this job."))
+    refusal = transition_refusal(ticket, Status.ON_SITE) or _accepted(ticket)
+    if refusal is None and ticket.active_assignment.departed_at is not None:
+        return StateConflict(_("The merchant already knows you are on the way."))
+    return refusal
+
+
+def _can_check_in(ticket: Ticket, party: Party, facts: Facts):
+    return transition_refusal(ticket, Status.ON_SITE) or _accepted(ticket)
+
+
+def _visit_recordable(ticket: Ticket, party: Party, facts: Facts):
+    refusal = transition_refusal(ticket, Status.ON_SITE)
+    if refusal is None and ticket.active_assignment is None:
+        return TransitionNotAllowed(_("Assign a technician before recording a visit."))
+    return refusal
+
+
+def _visit_pending(ticket: Ticket, party: Party, facts: Facts):
+    if facts.pending_visit is False:
+        return StateConflict(_("No visit of this ticket is waiting for approval."))
+    return None
+
+
+def _reopenable(ticket: Ticket, party: Party, facts: Facts):
+    if ticket.status != Status.RESOLVED:
+        return TransitionNotAllowed(_("Only a resolved request can be reopened."))
+    if facts.has_feedback:
+        return StateConflict(_("You have rated this service, which closed the request."))
+    window = datetime.timedelta(days=settings.TICKET_REOPEN_DAYS)
+    if ticket.resolved_at is None or timezone.now() > ticket.resolved_at + window:
+        return TransitionNotAllowed(
+            _("A request can be reopened within %(days)d days of the repair; file a new one.")
+            % {"days": settings.TICKET_REOPEN_DAYS}
+        )
+    return None
+
+
 def _quotable(ticket: Ticket, party: Party, facts: Facts):
     if ticket.warranty_covered:
         return TransitionNotAllowed(_("This repair is covered by warranty and free of charge."))
@@ -205,7 +277,8 @@ def _resolvable(ticket: Ticket, party: Party, facts: Facts):
     if refusal is None and not party.staff and ticket.status != Status.ON_SITE:
         # Only staff fix remotely; a technician resolves a job they checked in to.
         return TransitionNotAllowed(_("Check in on site before you resolve the job."))
-    return refusal
+    # A technician completes only a job they accepted; staff may record it on their behalf.
+    return refusal or (None if party.staff else _accepted(ticket))
 
 
 def _running(ticket: Ticket, party: Party, facts: Facts):
@@ -233,10 +306,19 @@ RULES: dict[Action, tuple[Who, When]] = {
     Action.NOTE: (lambda p: p.staff_side, _open_for_talk),
     Action.UPDATE: (lambda p: p.staff or p.merchant_side, _still_open),
     Action.CANCEL: (lambda p: p.staff or p.merchant_side, _cancellable),
-    Action.ACKNOWLEDGE: (lambda p: p.staff, _moves_to(Status.ACKNOWLEDGED)),
+    Action.ACKNOWLEDGE: (
+        lambda p: p.staff,
+        lambda ticket, party, facts: transition_refusal(ticket, Status.ACKNOWLEDGED, only_from={Status.NEW}),
+    ),
     Action.ASSIGN: (lambda p: p.staff, _assignable),
     Action.ACCEPT: (lambda p: p.technician, _not_yet_accepted),
-    Action.CHECK_IN: (lambda p: p.staff_side, _moves_to(Status.ON_SITE)),
+    Action.DECLINE: (lambda p: p.technician, _declinable),
+    Action.ON_MY_WAY: (lambda p: p.technician, _can_set_off),
+    # The technician's own check-in, with the merchant's code: a verified visit.
+    Action.CHECK_IN: (lambda p: p.technician, _can_check_in),
+    # Staff on the technician's behalf, with a reason: unverified until a manager approves it.
+    Action.RECORD_VISIT: (lambda p: p.staff, _visit_recordable),
+    Action.APPROVE_VISIT: (lambda p: p.manager, _visit_pending),
     Action.QUOTE: (lambda p: p.staff_side, _quotable),
     Action.DECIDE_QUOTE: (lambda p: p.merchant_side, _quote_pending),
     Action.RESOLVE: (lambda p: p.staff_side, _resolvable),
@@ -245,11 +327,16 @@ RULES: dict[Action, tuple[Who, When]] = {
     # The merchant closes by rating (or the ticket closes itself); a partner may close for them.
     Action.CLOSE: (lambda p: p.system or p.staff or p.partner, _moves_to(Status.CLOSED)),
     Action.RATE: (lambda p: p.merchant and p.is_user, _rateable),
+    # "Not fixed": instead of rating, the merchant sends the job back for another visit.
+    Action.REOPEN: (lambda p: p.merchant and p.is_user, _reopenable),
 }
 # Messages for the "who" half where the generic "You are not allowed to do this." says too little.
 _WHO_REFUSALS = {
     Action.NOTE: lambda: _("Only staff can write internal notes."),
     Action.RATE: lambda: _("Only the merchant can rate the service."),
+    Action.CHECK_IN: lambda: _("Only the technician on the job checks in; staff record a visit with a reason."),
+    Action.APPROVE_VISIT: lambda: _("Only a manager approves a visit recorded by staff."),
+    Action.REOPEN: lambda: _("Only the merchant can say the repair did not fix it."),
 }
 
 

@@ -1,5 +1,6 @@
-"""A ticket's photos (filed with the request or sent with a reply): checked on the way in, stored
-under a name of our own, and served only through a view that checks who asks."""
+"""A ticket's photos (filed with the request, sent with a reply, or of the work at completion):
+checked on the way in, stored under a name of our own, and served only through a view that checks
+who asks."""
 
 import secrets
 
@@ -20,14 +21,17 @@ def photos_checked(photos, errors: dict[str, list[str]]) -> list[tuple[object, s
         return []
 
 
-def photos_attach(ticket: Ticket, photos, *, by, now, comment: TicketComment | None = None) -> list[TicketPhoto]:
-    """Store checked photos on the ticket (and the reply they came with). Runs in the caller's
-    transaction; the files are written before the rows."""
+def photos_attach(
+    ticket: Ticket, photos, *, by, now, comment: TicketComment | None = None, report=None
+) -> list[TicketPhoto]:
+    """Store checked photos on the ticket (and the reply they came with, or the repair report they
+    show the work of). Runs in the caller's transaction; the files are written before the rows."""
     attached = []
     for upload, content_type, extension in photos:
         photo = TicketPhoto(
             ticket=ticket,
             comment=comment,
+            report=report,
             token=secrets.token_hex(16),
             extension=extension,
             content_type=content_type,

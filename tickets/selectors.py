@@ -1,14 +1,16 @@
 """Permission-scoped reads of tickets and their timelines."""
 
-from dataclasses import dataclass
+import datetime
 
 from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Prefetch, Q, When
+from django.utils import timezone
 
 from accounts.scoping import is_staff_actor, visible_to
 from devices.models import Device, SparePart
-from technicians.models import Assignment, PartUsed, Technician
-from technicians.selectors import with_open_jobs
-from tickets.models import OPEN_STATUSES, Quote, Ticket, TicketEvent, TicketPhoto
+from technicians.matching import Fit, Job, fit_of
+from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
+from technicians.selectors import for_matching
+from tickets.models import OPEN_STATUSES, Quote, Status, Ticket, TicketEvent, TicketPhoto
 
 # A list filter that is not a status of its own: every status a ticket can still move on from.
 OPEN = "open"
@@ -86,11 +88,23 @@ def ticket_console(
     return tickets.order_by(F("next_due").asc(nulls_last=True), "created_at", "pk")
 
 
+def reports_prefetch(prefix: str = "") -> Prefetch:
+    """A ticket's repair reports (`Ticket.report` is the latest) with what the page and the receipt
+    show of them: the technician, the parts, the photos of the work and the signature."""
+    return Prefetch(
+        f"{prefix}reports",
+        queryset=RepairReport.objects.select_related("technician__user", "signature").prefetch_related(
+            Prefetch("parts", queryset=PartUsed.objects.select_related("spare_part").order_by("pk")),
+            Prefetch("photos", queryset=TicketPhoto.objects.order_by("pk")),
+        ),
+    )
+
+
 def ticket_get(*, actor, number: str) -> Ticket:
     """One ticket by number; `Ticket.DoesNotExist` when absent or outside the actor's scope.
 
-    Loads what the ticket page shows in a fixed number of queries: the assignments, the quotes, the
-    repair report with its parts, and the rating.
+    Loads what the ticket page shows in a fixed number of queries: the assignments, the visits, the
+    quotes, the repair reports with their parts, photos and signature, and the rating.
     """
     return (
         visible_to(Ticket.objects.all(), actor)
@@ -101,7 +115,6 @@ def ticket_get(*, actor, number: str) -> Ticket:
             "device__region",
             "warranty__policy",
             "sla_policy",
-            "report__technician__user",
             "feedback",
         )
         .prefetch_related(
@@ -109,8 +122,14 @@ def ticket_get(*, actor, number: str) -> Ticket:
                 "assignments",
                 queryset=Assignment.objects.select_related("technician__user").order_by("assigned_at", "pk"),
             ),
+            Prefetch(
+                "visits",
+                queryset=Visit.objects.select_related("technician__user", "recorded_by", "approved_by").order_by(
+                    "at", "pk"
+                ),
+            ),
             Prefetch("quotes", queryset=Quote.objects.order_by("created_at", "pk")),
-            Prefetch("report__parts", queryset=PartUsed.objects.select_related("spare_part").order_by("pk")),
+            reports_prefetch(),
         )
         .get(number=number)
     )
@@ -136,15 +155,39 @@ def ticket_timeline(*, actor, ticket: Ticket):
 
 
 def ticket_photos(*, actor, ticket: Ticket):
-    """Photos of the ticket the actor may see: those on internal notes only for staff."""
+    """Photos of the ticket the actor may see (filed, sent with replies, of the work): those on
+    internal notes only for staff."""
     photos = TicketPhoto.objects.filter(ticket=ticket)
     if not sees_internal(actor=actor, ticket=ticket):
         photos = photos.filter(Q(comment__isnull=True) | Q(comment__internal=False))
     return photos.order_by("pk")
 
 
+# How many earlier repairs of the job's terminal a job card shows.
+HISTORY_LENGTH = 3
+
+
+def next_due(prefix: str = "") -> Case:
+    """The next deadline a ticket (reached through `prefix`) still has to meet: the response, then
+    the visit, then the repair; for ordering queues."""
+    return Case(
+        When(**{f"{prefix}responded_at__isnull": True}, then=F(f"{prefix}respond_by")),
+        When(
+            **{f"{prefix}onsite_at__isnull": True, f"{prefix}onsite_by__isnull": False},
+            then=F(f"{prefix}onsite_by"),
+        ),
+        When(**{f"{prefix}resolved_at__isnull": True}, then=F(f"{prefix}resolve_by")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+
+
 def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
-    """The actor's own assignments (a technician's jobs), the next visit first; done ones newest first."""
+    """The actor's own assignments (a technician's jobs): open ones by the next deadline still to meet
+    (most overdue first), each with its terminal's earlier repairs; done ones newest first.
+
+    Open jobs cost a fixed number of queries however many there are.
+    """
     jobs = (
         visible_to(Assignment.objects.all(), actor)
         .filter(technician__user=actor)
@@ -157,66 +200,65 @@ def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
         )
     )
     if open_jobs:
-        jobs = jobs.active().order_by(F("scheduled_at").asc(nulls_last=True), "ticket__onsite_by", "pk")
+        history = (
+            Ticket.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED))
+            .prefetch_related(Prefetch("reports", queryset=RepairReport.objects.order_by("created_at", "pk")))
+            .order_by("-resolved_at", "-pk")
+        )
+        jobs = (
+            jobs.active()
+            .annotate(next_due=next_due("ticket__"))
+            .prefetch_related(Prefetch("ticket__device__tickets", queryset=history, to_attr="repairs"))
+            .order_by(F("next_due").asc(nulls_last=True), F("scheduled_at").asc(nulls_last=True), "pk")
+        )
     else:
         jobs = jobs.filter(completed_at__isnull=False).order_by("-completed_at", "-pk")
     return jobs[:limit] if limit else jobs
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A technician as the dispatcher weighs them for one ticket."""
-
-    technician: Technician
-    in_region: bool
-    trained: bool
-    open_jobs: int
-
-    @property
-    def full(self) -> bool:
-        return self.open_jobs >= self.technician.capacity
-
-    @property
-    def regions(self):
-        return self.technician.regions.all()
-
-    @property
-    def models(self):
-        return self.technician.device_models.all()
-
-
-def assignment_candidates(*, actor, ticket: Ticket) -> list[Candidate]:
-    """Active technicians for `ticket`, best suited first: trained on the model, serving the region,
-    on shift, least loaded. Four queries whatever the number of technicians."""
-    technicians = with_open_jobs(
-        visible_to(Technician.objects.all(), actor)
-        .filter(user__is_active=True)
-        .select_related("user")
-        .prefetch_related("regions", "device_models")
-    )
+def matching_job(ticket: Ticket) -> Job:
+    """The job as matching sees it: where (the terminal's region, else the merchant's), what model,
+    and the deadline the technician must make (the visit, else the repair)."""
     device = ticket.device
-    region_id = (device.region_id if device else None) or ticket.merchant.region_id
-    model_id = device.model_id if device else None
-    candidates = [
-        Candidate(
-            technician=technician,
-            in_region=region_id is not None and any(r.pk == region_id for r in technician.regions.all()),
-            trained=model_id is not None and any(m.pk == model_id for m in technician.device_models.all()),
-            open_jobs=technician.open_jobs,
-        )
-        for technician in technicians
-    ]
-    candidates.sort(
-        key=lambda c: (
-            not c.trained,
-            not c.in_region,
-            not c.technician.on_shift,
-            c.full,
-            c.open_jobs / c.technician.capacity,
-            str(c.technician),
-        )
+    region = (device.region if device and device.region_id else None) or ticket.merchant.region
+    if ticket.onsite_by and ticket.onsite_at is None:
+        deadline = ticket.onsite_by
+    elif ticket.resolved_at is None:
+        deadline = ticket.resolve_by
+    else:
+        deadline = None
+    return Job(
+        region_id=region.pk if region else None,
+        region_name=region.label if region else "",
+        device_model_id=device.model_id if device else None,
+        device_model_name=str(device.model) if device else "",
+        deadline=deadline,
     )
-    return candidates
+
+
+def assignment_candidates(*, actor, ticket: Ticket, now: datetime.datetime | None = None) -> list[Fit]:
+    """Active technicians for `ticket`, best suited first, each with the reasons and the concerns
+    (`technicians.matching`). Six queries whatever the number of technicians."""
+    now = now or timezone.now()
+    job = matching_job(ticket)
+    technicians = for_matching(visible_to(Technician.objects.all(), actor).filter(user__is_active=True))
+    return sorted((fit_of(technician, job=job, now=now) for technician in technicians), key=lambda fit: fit.rank)
+
+
+def technician_fit(*, ticket: Ticket, technician: Technician, now: datetime.datetime) -> Fit:
+    """How one technician suits `ticket` now: what an assignment is checked against."""
+    loaded = for_matching(Technician.objects.filter(pk=technician.pk)).get()
+    return fit_of(loaded, job=matching_job(ticket), now=now)
+
+
+def device_repair_history(*, actor, device: Device):
+    """The terminal's service requests the actor may see, newest first, each with its repair reports
+    (`Ticket.report` is the latest). Two queries, however long the history."""
+    return (
+        visible_to(Ticket.objects.filter(device=device), actor)
+        .prefetch_related(Prefetch("reports", queryset=RepairReport.objects.order_by("created_at", "pk")))
+        .order_by("-created_at", "-pk")
+    )
 
 
 def spare_parts_for(*, ticket: Ticket) -> list[SparePart]:

@@ -20,18 +20,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from accounts.validators import mobile_checked
 from devices.models import SparePart
-from possystem.errors import InvalidInput, OutOfStock, StateConflict
-from possystem.formats import local_minute
+from possystem.errors import InvalidInput, OutOfStock, StateConflict, TooManyAttempts
+from possystem.formats import local_minute, money
 from sla.deadlines import deadlines_after_pause
 from sla.services import ticket_sla_changed
-from technicians.models import Assignment, PartUsed, RepairReport, Technician
+from technicians.matching import concerns_text
+from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
+from tickets import visits
+from tickets.completion import completion_checked, completion_record
 from tickets.events import actor_name, actor_user, ticket_event_record
-from tickets.models import Feedback, Quote, Status, Ticket, TicketComment, TicketEvent
-from tickets.notices import merchant_notify, technician_notify
+from tickets.models import Feedback, Quote, Status, Ticket, TicketComment, TicketEvent, confirmation_code_new
+from tickets.notices import merchant_notify, sentence, staff_notify, technician_notify
 from tickets.permissions import Action, Facts, can_transition, party_of, require, transition_refusal
 from tickets.photos import photos_attach, photos_checked
+from tickets.selectors import technician_fit
 
 # --- the mechanics of a transition ---------------------------------------------------------------
 
@@ -95,16 +100,33 @@ def ticket_acknowledge(*, ticket: Ticket, by, message: str = "") -> Ticket:
 
 
 def ticket_assign(
-    *, ticket: Ticket, technician: Technician, by, scheduled_at: datetime.datetime | None = None, message: str = ""
+    *,
+    ticket: Ticket,
+    technician: Technician,
+    by,
+    scheduled_at: datetime.datetime | None = None,
+    message: str = "",
+    override_reason: str = "",
 ) -> Assignment:
     """Send `technician` to the ticket, releasing whoever was sent before.
 
-    A new ticket is acknowledged on the way (one transaction, two timeline entries).
+    A technician off shift until after the deadline, outside the ticket's region, untrained on its
+    model or at capacity is sent only with `override_reason`; the concerns and the reason go on the
+    timeline. A new ticket is acknowledged on the way (one transaction, two timeline entries).
     """
     require(Action.ASSIGN, by, ticket)
     if not technician.user.is_active:
         raise InvalidInput(_("This technician's account is disabled."), field="technician")
     now = timezone.now()
+    concerns = technician_fit(ticket=ticket, technician=technician, now=now).concerns
+    override_reason = (override_reason or "").strip()
+    if concerns and not override_reason:
+        raise InvalidInput(
+            _("%(technician)s is %(concerns)s. Say why you send them anyway, or choose someone else.")
+            % {"technician": technician, "concerns": concerns_text(concerns)},
+            field="override_reason",
+            code="confirmation_needed",
+        )
     with transaction.atomic():
         if ticket.status == Status.NEW:
             _move(ticket, Status.ACKNOWLEDGED, by=by, now=now, fields={"responded_at": ticket.responded_at or now})
@@ -133,6 +155,9 @@ def ticket_assign(
                 "technician": technician.user.username,
                 "scheduled_at": scheduled_at.isoformat() if scheduled_at else None,
                 "released": [a.technician.user.username for a in previous],
+                # Staff read these on the timeline; merchants and partners never see event data.
+                "concerns": [str(concern) for concern in concerns],
+                "override_reason": override_reason if concerns else "",
             },
         )
         technician_notify(
@@ -151,8 +176,8 @@ def ticket_assign(
         merchant_notify(
             ticket=ticket,
             compose=lambda: (
-                _("A technician is on the way for %(number)s") % {"number": ticket.number},
-                _("%(technician)s will visit; expected %(when)s.")
+                _("A technician is assigned to %(number)s") % {"number": ticket.number},
+                _("%(technician)s will visit; expected %(when)s. We will tell you when they are on the way.")
                 % {"technician": technician, "when": local_minute(scheduled_at or ticket.onsite_by)},
             ),
         )
@@ -178,15 +203,294 @@ def assignment_accept(*, assignment: Assignment, by) -> Assignment:
     return assignment
 
 
-def ticket_check_in(*, ticket: Ticket, by) -> Ticket:
-    """The technician arrived on site: the on-site milestone is met."""
-    require(Action.CHECK_IN, by, ticket)
+def assignment_decline(*, assignment: Assignment, by, reason: str) -> Ticket:
+    """The technician hands the job back before reaching the site: it returns to the dispatchers'
+    queue (acknowledged, nobody assigned) and they are told why."""
+    ticket = assignment.ticket
+    require(Action.DECLINE, by, ticket)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why you cannot take this job."), field="reason")
     now = timezone.now()
     with transaction.atomic():
-        fields = {} if ticket.onsite_at else {"onsite_at": now}
-        _move(ticket, Status.ON_SITE, by=by, now=now, fields=fields)
-        Assignment.objects.active().filter(ticket=ticket, arrived_at__isnull=True).update(arrived_at=now)
+        updated = Assignment.objects.active().filter(pk=assignment.pk).update(released_at=now, declined_at=now)
+        if updated != 1:
+            raise StateConflict(_("This job is no longer yours."))
+        _move(ticket, Status.ACKNOWLEDGED, by=by, now=now, data={"declined": assignment.technician.user.username})
+        ticket_event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.DECLINED,
+            by=by,
+            now=now,
+            public=False,
+            message=reason,
+            data={"technician": assignment.technician.user.username},
+        )
+        staff_notify(
+            ticket=ticket,
+            role=User.Role.DISPATCHER,
+            compose=lambda: (
+                _("%(technician)s declined %(number)s")
+                % {"technician": assignment.technician, "number": ticket.number},
+                _("Reason: %(reason)s. The ticket is back in the queue; assign someone else.")
+                % {"reason": sentence(reason)},
+            ),
+        )
     return ticket
+
+
+def assignment_on_the_way(*, assignment: Assignment, by) -> Assignment:
+    """ "On my way": the merchant is told, with the confirmation code to read out on arrival."""
+    ticket = assignment.ticket
+    require(Action.ON_MY_WAY, by, ticket)
+    now = timezone.now()
+    with transaction.atomic():
+        updated = (
+            Assignment.objects.active()
+            .filter(pk=assignment.pk, accepted_at__isnull=False, departed_at__isnull=True)
+            .update(departed_at=now)
+        )
+        if updated != 1:
+            raise StateConflict(_("The merchant already knows you are on the way."))
+        assignment.departed_at = now
+        ticket_event_record(
+            ticket=ticket, kind=TicketEvent.Kind.ON_THE_WAY, by=by, now=now, message=str(assignment.technician)
+        )
+        code = Ticket.objects.values_list("confirmation_code", flat=True).get(pk=ticket.pk)
+        merchant_notify(
+            ticket=ticket,
+            compose=lambda: (
+                _("%(technician)s is on the way for %(number)s")
+                % {"technician": assignment.technician, "number": ticket.number},
+                _(
+                    "When the technician arrives, read them the confirmation code %(code)s. It proves the visit; "
+                    "give it to nobody else."
+                )
+                % {"code": code},
+            ),
+        )
+    return assignment
+
+
+def ticket_check_in(
+    *,
+    ticket: Ticket,
+    by,
+    code: str,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    accuracy_m: int | None = None,
+) -> Visit:
+    """The technician on the job checks in on site with the code the merchant reads out: a verified
+    visit, which meets the on-site milestone. The phone's location, when given, is kept with its
+    accuracy and the distance to the site; a site without coordinates learns them from it.
+
+    A wrong code is refused and counted; `VISIT_CODE_MAX_ATTEMPTS` in a row lock check-in for the
+    ticket for `VISIT_CODE_LOCKOUT_MINUTES` (tickets.visits). The code changes after each verified
+    visit, so a code seen once does not prove a later one.
+    """
+    require(Action.CHECK_IN, by, ticket)
+    location = _location_checked(latitude, longitude, accuracy_m)
+    now = timezone.now()
+    locked_until = visits.code_locked_until(ticket, now)
+    if locked_until is not None:
+        raise _locked(locked_until)
+    if not (code or "").strip():
+        raise InvalidInput(_("Enter the confirmation code the merchant reads out to you."), field="code")
+    if not visits.code_matches(ticket, code):
+        _code_wrong(ticket, by=by, now=now)
+    visits.code_forget(ticket)
+    with transaction.atomic():
+        assignment = (
+            Assignment.objects.active()
+            .select_for_update(of=("self",))
+            .select_related("technician")
+            .filter(ticket=ticket, technician__user=by)
+            .first()
+        )
+        if assignment is None:
+            raise StateConflict(_("This job is no longer yours."))
+        site = visits.site_of(ticket)
+        distance = None
+        if location and site.latitude is not None:
+            distance = visits.distance_m(location[0], location[1], site.latitude, site.longitude)
+        _move(
+            ticket,
+            Status.ON_SITE,
+            by=by,
+            now=now,
+            fields={
+                "onsite_at": ticket.onsite_at or now,
+                "visited_at": ticket.visited_at or now,
+                "confirmation_code": confirmation_code_new(),
+            },
+        )
+        visit = _visit_write(
+            ticket,
+            assignment,
+            by=by,
+            now=now,
+            latitude=location[0] if location else None,
+            longitude=location[1] if location else None,
+            accuracy_m=location[2] if location else None,
+            distance_m=distance,
+            code_matched=True,
+            verified=True,
+        )
+        learned = bool(location) and visits.site_learn(
+            site, latitude=location[0], longitude=location[1], accuracy_m=location[2]
+        )
+        ticket_event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.VISIT,
+            by=by,
+            now=now,
+            message=str(assignment.technician),
+            data={
+                "visit": visit.pk,
+                "verified": True,
+                "located": bool(location),
+                "accuracy_m": visit.accuracy_m,
+                "distance_m": distance,
+                "site_located": learned,
+            },
+        )
+    return visit
+
+
+def _visit_write(ticket: Ticket, assignment: Assignment, *, by, now, **details) -> Visit:
+    """The visit row, and the assignment's arrival if it is the first. In the caller's transaction."""
+    Assignment.objects.filter(pk=assignment.pk, arrived_at__isnull=True).update(arrived_at=now)
+    return Visit.objects.create(
+        ticket=ticket,
+        assignment=assignment,
+        technician=assignment.technician,
+        recorded_by=actor_user(by),
+        at=now,
+        **details,
+    )
+
+
+def _location_checked(latitude, longitude, accuracy_m) -> tuple[Decimal, Decimal, int | None] | None:
+    """(latitude, longitude, accuracy) from the phone, or None when it gave no location."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None
+    try:
+        lat, lon = (
+            Decimal(str(latitude)).quantize(Decimal("0.000001")),
+            Decimal(str(longitude)).quantize(Decimal("0.000001")),
+        )
+        accuracy = None if accuracy_m in (None, "") else max(0, round(float(accuracy_m)))
+    except (ArithmeticError, ValueError, TypeError) as error:
+        raise InvalidInput(_("The location could not be read."), field="latitude") from error
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and accuracy > 10**6):
+        raise InvalidInput(_("The location could not be read."), field="latitude")
+    return lat, lon, accuracy
+
+
+def _locked(until: datetime.datetime) -> TooManyAttempts:
+    return TooManyAttempts(
+        _("Too many wrong codes: check-in for this ticket is locked until %(time)s. Call the dispatcher for help.")
+        % {"time": visits.local_time(until)}
+    )
+
+
+def _code_wrong(ticket: Ticket, *, by, now) -> None:
+    """Count the wrong code and refuse it; the one that locks check-in goes on the timeline (for
+    staff) and the dispatchers are told."""
+    locked_until = visits.code_wrong(ticket, now)
+    if locked_until is None:
+        raise InvalidInput(
+            _("That is not this ticket's confirmation code. Ask the merchant for the code on their request page."),
+            field="code",
+            code="wrong_code",
+        )
+    with transaction.atomic():
+        ticket_event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.CHECK_IN_LOCKED,
+            by=by,
+            now=now,
+            public=False,
+            data={"until": locked_until.isoformat(), "attempts": settings.VISIT_CODE_MAX_ATTEMPTS},
+        )
+        staff_notify(
+            ticket=ticket,
+            role=User.Role.DISPATCHER,
+            compose=lambda: (
+                _("Check-in locked on %(number)s") % {"number": ticket.number},
+                _("%(name)s entered %(attempts)d wrong confirmation codes; check-in is locked until %(time)s.")
+                % {
+                    "name": actor_name(by),
+                    "attempts": settings.VISIT_CODE_MAX_ATTEMPTS,
+                    "time": visits.local_time(locked_until),
+                },
+            ),
+        )
+    raise _locked(locked_until)
+
+
+def ticket_visit_record(*, ticket: Ticket, by, reason: str) -> Visit:
+    """Staff record a visit on the technician's behalf (no code: the merchant had none, the phone
+    died): the ticket is on site, but the visit is unverified and does not meet the on-site
+    milestone until a manager approves it. Managers are told."""
+    require(Action.RECORD_VISIT, by, ticket)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why the visit is recorded without the technician's check-in."), field="reason")
+    now = timezone.now()
+    with transaction.atomic():
+        assignment = Assignment.objects.active().select_related("technician").filter(ticket=ticket).first()
+        if assignment is None:
+            raise StateConflict(_("Nobody is assigned to this ticket any more."))
+        _move(ticket, Status.ON_SITE, by=by, now=now, fields={"visited_at": ticket.visited_at or now})
+        visit = _visit_write(ticket, assignment, by=by, now=now, reason=reason)
+        ticket_event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.VISIT,
+            by=by,
+            now=now,
+            message=str(assignment.technician),
+            data={"visit": visit.pk, "verified": False, "recorded_by_staff": True, "reason": reason},
+        )
+        staff_notify(
+            ticket=ticket,
+            role=User.Role.MANAGER,
+            compose=lambda: (
+                _("A visit on %(number)s waits for your approval") % {"number": ticket.number},
+                _("%(name)s recorded %(technician)s on site without a check-in: %(reason)s.")
+                % {"name": actor_name(by), "technician": assignment.technician, "reason": sentence(reason)},
+            ),
+        )
+    return visit
+
+
+def visit_approve(*, visit: Visit, by) -> Visit:
+    """A manager approves a visit recorded by staff: it is verified, and meets the on-site milestone
+    at the time it was recorded if nothing met it before."""
+    ticket = visit.ticket
+    require(Action.APPROVE_VISIT, by, ticket, Facts(pending_visit=not visit.verified))
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Visit.objects.filter(pk=visit.pk, verified=False).update(
+            verified=True, approved_by=actor_user(by), approved_at=now
+        )
+        if updated != 1:
+            raise StateConflict(_("Someone already approved this visit."), code="already_approved")
+        visit.verified, visit.approved_by, visit.approved_at = True, actor_user(by), now
+        if ticket.onsite_at is None:
+            Ticket.objects.filter(pk=ticket.pk, onsite_at__isnull=True).update(onsite_at=visit.at, updated_at=now)
+            ticket.refresh_from_db(fields=["onsite_at", "updated_at"])
+            ticket_sla_changed(ticket=ticket, now=now)
+        ticket_event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.VISIT_APPROVED,
+            by=by,
+            now=now,
+            message=str(visit.technician),
+            data={"visit": visit.pk, "at": timezone.localtime(visit.at).isoformat()},
+        )
+    return visit
 
 
 def ticket_resolve(
@@ -198,11 +502,16 @@ def ticket_resolve(
     parts: list[tuple[SparePart, int]] = (),
     labour_charge: Decimal = Decimal("0"),
     replacement_serial: str = "",
+    photos=(),
+    signature: str = "",
+    signed_by: str = "",
 ) -> RepairReport:
     """Record the work and resolve the ticket: remotely from `acknowledged`, or after a visit.
 
     Parts come out of stock here; stock never goes below zero (conditional decrement, rows taken in
-    primary-key order so two resolutions cannot deadlock). Out-of-warranty work is charged.
+    primary-key order so two resolutions cannot deadlock). Out-of-warranty work is charged. Photos
+    of the work and the merchant's signature (a PNG data URL drawn on the screen) are kept with the
+    report (`tickets.completion`).
     """
     require(Action.RESOLVE, by, ticket)
     if outcome not in RepairReport.Outcome.values:
@@ -211,6 +520,10 @@ def ticket_resolve(
         raise InvalidInput(_("Describe the work done."), field="work_done")
     if labour_charge < 0:
         raise InvalidInput(_("The labour charge cannot be negative."), field="labour_charge")
+    errors: dict[str, list[str]] = {}
+    completion = completion_checked(photos=photos, signature=signature, signed_by=signed_by, errors=errors)
+    if errors:
+        raise InvalidInput(errors)
     now = timezone.now()
     charged = not ticket.warranty_covered
     with transaction.atomic():
@@ -249,12 +562,13 @@ def ticket_resolve(
             report.save(update_fields=["parts_charge"])
         if assignment is not None:
             Assignment.objects.filter(pk=assignment.pk).update(completed_at=now)
+        completion_record(ticket=ticket, report=report, completion=completion, by=by, now=now)
         merchant_notify(
             ticket=ticket,
             compose=lambda: (
                 _("%(number)s is resolved") % {"number": ticket.number},
                 _("%(outcome)s: %(work)s. Please rate our service.")
-                % {"outcome": report.get_outcome_display(), "work": report.work_done},
+                % {"outcome": report.get_outcome_display(), "work": sentence(report.work_done)},
             ),
         )
     return report
@@ -398,9 +712,9 @@ def quote_send(*, ticket: Ticket, by, parts_amount: Decimal, labour_amount: Deci
         merchant_notify(
             ticket=ticket,
             compose=lambda: (
-                _("Quote for %(number)s: ¥%(total)s") % {"number": ticket.number, "total": quote.total},
-                _("Parts ¥%(parts)s, labour ¥%(labour)s. Approve or decline it on the ticket page.")
-                % {"parts": quote.parts_amount, "labour": quote.labour_amount},
+                _("Quote for %(number)s: %(total)s") % {"number": ticket.number, "total": money(quote.total)},
+                _("Parts %(parts)s, labour %(labour)s. Approve or decline it on the ticket page.")
+                % {"parts": money(quote.parts_amount), "labour": money(quote.labour_amount)},
             ),
         )
     return quote
@@ -530,6 +844,33 @@ def ticket_feedback_give(*, ticket: Ticket, by, rating: int, comment: str = "") 
     return feedback
 
 
+def ticket_reopen(*, ticket: Ticket, by, reason: str) -> Ticket:
+    """ "Not fixed": within TICKET_REOPEN_DAYS of the repair, instead of rating it, the merchant sends
+    the ticket back to the dispatchers' queue for another visit. The repair is no longer counted as
+    done (its deadline is the one it had); the dispatchers are told."""
+    require(Action.REOPEN, by, ticket, Facts(has_feedback=Feedback.objects.filter(ticket=ticket).exists()))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Tell us what is still wrong."), field="reason")
+    now = timezone.now()
+    with transaction.atomic():
+        fields = {"resolved_at": None}
+        if ticket.restored_at == ticket.resolved_at:
+            fields["restored_at"] = None  # restored by the repair that did not hold (not by a swap or loan)
+        _move(ticket, Status.ACKNOWLEDGED, by=by, now=now, fields=fields)
+        ticket_event_record(ticket=ticket, kind=TicketEvent.Kind.REOPENED, by=by, now=now, message=reason)
+        staff_notify(
+            ticket=ticket,
+            role=User.Role.DISPATCHER,
+            compose=lambda: (
+                _("%(number)s reopened: not fixed") % {"number": ticket.number},
+                _("%(merchant)s says the repair did not fix it: %(reason)s. Send a technician again.")
+                % {"merchant": ticket.merchant.name, "reason": sentence(reason)},
+            ),
+        )
+    return ticket
+
+
 def tickets_close_resolved(*, now: datetime.datetime | None = None, batch: int = 500) -> int:
     """Close tickets resolved more than TICKET_AUTO_CLOSE_DAYS ago and never rated."""
     now = now or timezone.now()
@@ -556,6 +897,8 @@ def tickets_close_resolved(*, now: datetime.datetime | None = None, batch: int =
 
 __all__ = [
     "assignment_accept",
+    "assignment_decline",
+    "assignment_on_the_way",
     "quote_decide",
     "quote_send",
     "ticket_acknowledge",
@@ -566,8 +909,11 @@ __all__ = [
     "ticket_comment_add",
     "ticket_feedback_give",
     "ticket_pause",
+    "ticket_reopen",
     "ticket_resolve",
     "ticket_resume",
     "ticket_update",
+    "ticket_visit_record",
     "tickets_close_resolved",
+    "visit_approve",
 ]

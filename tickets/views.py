@@ -4,6 +4,7 @@ caller's scope is a 404 whatever the URL says."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,19 +24,23 @@ from tickets import selectors, services
 from tickets.filing import ticket_file
 from tickets.forms import (
     AssignForm,
+    CheckInForm,
+    DeclineForm,
     FeedbackForm,
     PartFormSet,
     PauseForm,
     QuoteForm,
     ReasonForm,
+    ReopenForm,
     ReplyForm,
     ResolveForm,
     TicketFileForm,
+    VisitRecordForm,
     add_domain_error,
     new_submission_key,
 )
 from tickets.models import Channel, Kind, Priority, Quote, Status, Ticket, TicketEvent
-from tickets.permissions import Action, Facts, allowed_actions
+from tickets.permissions import Action, Facts, allowed_actions, party_of, refusal
 
 PAGE_SIZE = 20
 
@@ -119,7 +124,7 @@ def ticket_console(request):
 @login_required
 @require_GET
 def technician_jobs(request):
-    """A technician's own jobs: open ones by expected visit, then the last few completed."""
+    """A technician's own jobs: open ones by the next deadline to meet, then the last few completed."""
     if request.user.role != User.Role.TECHNICIAN:
         messages.error(request, _("This page lists a technician's own jobs."))
         return redirect("home")
@@ -129,6 +134,7 @@ def technician_jobs(request):
         {
             "jobs": list(selectors.job_list(actor=request.user)),
             "done": list(selectors.job_list(actor=request.user, open_jobs=False, limit=10)),
+            "history_length": selectors.HISTORY_LENGTH,
             "now": timezone.now(),
         },
     )
@@ -250,8 +256,16 @@ def _render_detail(request, ticket: Ticket, **bound):
     user = request.user
     quotes = list(ticket.quotes.all())
     pending_quote = next((q for q in quotes if q.status == Quote.Status.PENDING), None)
+    visits = list(ticket.visits.all())
+    pending_visit = next((v for v in visits if not v.verified), None)
     allowed = allowed_actions(
-        user, ticket, Facts(pending_quote=pending_quote is not None, has_feedback=_has_feedback(ticket))
+        user,
+        ticket,
+        Facts(
+            pending_quote=pending_quote is not None,
+            has_feedback=_has_feedback(ticket),
+            pending_visit=pending_visit is not None,
+        ),
     )
     parts = bound.pop("parts", None) or _parts_choices(ticket, allowed)
     events = list(selectors.ticket_timeline(actor=user, ticket=ticket))
@@ -259,28 +273,46 @@ def _render_detail(request, ticket: Ticket, **bound):
     if ticket.status == Status.WAITING_MERCHANT and pending_quote is None:
         paused = [e for e in events if e.kind == TicketEvent.Kind.PAUSED]
         waiting_for = paused[-1].message if paused else ""
+    active = ticket.active_assignment
+    now = timezone.now()
     context = {
         "ticket": ticket,
         "events": events,
-        "filing_photos": list(selectors.ticket_photos(actor=user, ticket=ticket).filter(comment__isnull=True)),
+        "filing_photos": list(
+            selectors.ticket_photos(actor=user, ticket=ticket).filter(comment__isnull=True, report__isnull=True)
+        ),
         "assignments": list(ticket.assignments.all()),
-        "active_assignment": ticket.active_assignment,
+        "active_assignment": active,
+        "visits": visits,
+        "pending_visit": pending_visit,
+        # The merchant's proof of a visit, until the technician on the job has checked in.
+        "show_code": party_of(user, ticket).merchant
+        and ticket.is_open
+        and active is not None
+        and active.arrived_at is None,
         "quotes": quotes,
         "pending_quote": pending_quote,
         "waiting_for": waiting_for,
-        "report": getattr(ticket, "report", None) if ticket.status in (Status.RESOLVED, Status.CLOSED) else None,
+        "report": ticket.report if ticket.status in (Status.RESOLVED, Status.CLOSED) else None,
         "feedback": getattr(ticket, "feedback", None),
         "allowed": allowed,
         "sees_internal": selectors.sees_internal(actor=user, ticket=ticket),
-        "candidates": selectors.assignment_candidates(actor=user, ticket=ticket) if allowed[Action.ASSIGN] else [],
-        "now": timezone.now(),
+        "candidates": selectors.assignment_candidates(actor=user, ticket=ticket, now=now)
+        if allowed[Action.ASSIGN]
+        else [],
+        "now": now,
         "reply_form": ReplyForm(prefix="reply"),
         "cancel_form": ReasonForm(prefix="cancel"),
         "pause_form": PauseForm(prefix="pause"),
         "feedback_form": FeedbackForm(prefix="feedback"),
         "assign_form": AssignForm(prefix="assign"),
+        "decline_form": DeclineForm(prefix="decline"),
+        "check_in_form": CheckInForm(prefix="check_in"),
+        "visit_form": VisitRecordForm(prefix="visit"),
+        "reopen_form": ReopenForm(prefix="reopen"),
+        "reopen_days": settings.TICKET_REOPEN_DAYS,
         "quote_form": QuoteForm(prefix="quote"),
-        "resolve_form": ResolveForm(prefix="resolve"),
+        "resolve_form": ResolveForm(prefix="resolve", initial={"signed_by": ticket.contact_name}),
         "parts_formset": PartFormSet(prefix="parts", form_kwargs={"parts": parts}),
     }
     context.update(bound)
@@ -305,10 +337,15 @@ def _act(request, number: str, run, done: str):
     return _to_detail(ticket)
 
 
-def _act_with_form(request, number: str, name: str, form, run, done: str, **extra):
+def _act_with_form(request, number: str, name: str, form, run, done: str, *, action: Action | None = None, **extra):
     """An action with input: a form error or a refused input shows the page again with the input kept;
-    any other refusal is a message on the ticket page."""
+    any other refusal is a message on the ticket page. With `action`, someone who may not take it now
+    is told so before their input is looked at (the page would not show them the form)."""
     ticket = _ticket_or_404(request, number)
+    refused = refusal(action, request.user, ticket) if action is not None else None
+    if refused is not None:
+        messages.error(request, str(refused.message))
+        return _to_detail(ticket)
     forms_ok = form.is_valid() and all(f.is_valid() for f in extra.values() if hasattr(f, "is_valid"))
     if forms_ok:
         try:
@@ -411,6 +448,7 @@ def ticket_assign(request, number):
             by=request.user,
             scheduled_at=data["scheduled_at"],
             message=data["message"],
+            override_reason=data["override_reason"],
         )
 
     return _act_with_form(
@@ -423,26 +461,109 @@ def ticket_assign(request, number):
     )
 
 
+def _my_assignment(ticket: Ticket):
+    assignment = ticket.active_assignment
+    if assignment is None:
+        raise StateConflict(_("This job is no longer assigned."))
+    return assignment
+
+
 @login_required
 @require_POST
 def assignment_accept(request, number):
-    def run(ticket):
-        assignment = ticket.active_assignment
-        if assignment is None:
-            raise StateConflict(_("This job is no longer assigned."))
-        services.assignment_accept(assignment=assignment, by=request.user)
+    return _act(
+        request,
+        number,
+        lambda ticket: services.assignment_accept(assignment=_my_assignment(ticket), by=request.user),
+        _("Job accepted."),
+    )
 
-    return _act(request, number, run, _("Job accepted."))
+
+@login_required
+@require_POST
+def assignment_decline(request, number):
+    return _act_with_form(
+        request,
+        number,
+        "decline_form",
+        DeclineForm(request.POST, prefix="decline"),
+        lambda ticket, data: services.assignment_decline(
+            assignment=_my_assignment(ticket), by=request.user, reason=data["reason"]
+        ),
+        _("Job declined; the dispatchers are told."),
+        action=Action.DECLINE,
+    )
+
+
+@login_required
+@require_POST
+def assignment_on_the_way(request, number):
+    return _act(
+        request,
+        number,
+        lambda ticket: services.assignment_on_the_way(assignment=_my_assignment(ticket), by=request.user),
+        _("The merchant is told you are on the way."),
+    )
 
 
 @login_required
 @require_POST
 def ticket_check_in(request, number):
-    return _act(
+    return _act_with_form(
         request,
         number,
-        lambda ticket: services.ticket_check_in(ticket=ticket, by=request.user),
-        _("Checked in on site."),
+        "check_in_form",
+        CheckInForm(request.POST, prefix="check_in"),
+        lambda ticket, data: services.ticket_check_in(
+            ticket=ticket,
+            by=request.user,
+            code=data["code"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            accuracy_m=data["accuracy"],
+        ),
+        _("Checked in on site: the visit is verified."),
+        action=Action.CHECK_IN,
+    )
+
+
+@login_required
+@require_POST
+def ticket_visit_record(request, number):
+    return _act_with_form(
+        request,
+        number,
+        "visit_form",
+        VisitRecordForm(request.POST, prefix="visit"),
+        lambda ticket, data: services.ticket_visit_record(ticket=ticket, by=request.user, reason=data["reason"]),
+        _("Visit recorded; it waits for a manager's approval."),
+        action=Action.RECORD_VISIT,
+    )
+
+
+@login_required
+@require_POST
+def visit_approve(request, number, visit_id):
+    def run(ticket):
+        visit = next((v for v in ticket.visits.all() if v.pk == visit_id), None)
+        if visit is None:
+            raise Http404
+        services.visit_approve(visit=visit, by=request.user)
+
+    return _act(request, number, run, _("Visit approved."))
+
+
+@login_required
+@require_POST
+def ticket_reopen(request, number):
+    return _act_with_form(
+        request,
+        number,
+        "reopen_form",
+        ReopenForm(request.POST, prefix="reopen"),
+        lambda ticket, data: services.ticket_reopen(ticket=ticket, by=request.user, reason=data["reason"]),
+        _("Sorry it is not fixed. The request is open again and a technician will come back."),
+        action=Action.REOPEN,
     )
 
 
@@ -487,13 +608,16 @@ def ticket_resolve(request, number):
             parts=used,
             labour_charge=data["labour_charge"] or Decimal("0"),
             replacement_serial=data["replacement_serial"],
+            photos=data["photos"],
+            signature=data["signature"],
+            signed_by=data["signed_by"],
         )
 
     return _act_with_form(
         request,
         number,
         "resolve_form",
-        ResolveForm(request.POST, prefix="resolve"),
+        ResolveForm(request.POST, request.FILES, prefix="resolve"),
         run,
         _("Ticket resolved; the merchant is asked to rate the service."),
         parts_formset=formset,
@@ -544,7 +668,7 @@ def ticket_close(request, number):
 def ticket_receipt(request, number):
     """The printable service receipt (维修凭证) of a resolved ticket."""
     ticket = _ticket_or_404(request, number)
-    report = getattr(ticket, "report", None) if ticket.status in (Status.RESOLVED, Status.CLOSED) else None
+    report = ticket.report if ticket.status in (Status.RESOLVED, Status.CLOSED) else None
     if report is None:
         messages.info(request, _("The service receipt is ready once the ticket is resolved."))
         return _to_detail(ticket)
@@ -563,12 +687,29 @@ def ticket_photo(request, number, photo_id):
     photo = selectors.ticket_photos(actor=request.user, ticket=ticket).filter(pk=photo_id).first()
     if photo is None:
         raise Http404
+    return _private_file(photo.image, photo.content_type, f"{ticket.number}-{photo.pk}.{photo.extension}")
+
+
+def _private_file(field_file, content_type: str, filename: str) -> FileResponse:
+    """A stored upload, for the browser of someone the caller has checked may see it."""
     try:
-        handle = photo.image.open("rb")
+        handle = field_file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    response = FileResponse(handle, content_type=photo.content_type)
-    response["Content-Disposition"] = f'inline; filename="{ticket.number}-{photo.pk}.{photo.extension}"'
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_GET
+def ticket_signature(request, number, report_id):
+    """The merchant's signature on a repair report, to those who may see the ticket."""
+    ticket = _ticket_or_404(request, number)
+    report = next((r for r in ticket.reports.all() if r.pk == report_id), None)
+    signature = getattr(report, "signature", None) if report is not None else None
+    if signature is None:
+        raise Http404
+    return _private_file(signature.image, "image/png", f"{ticket.number}-signature-{report.pk}.png")

@@ -41,6 +41,13 @@ class WarrantyPolicy(models.Model):
     def excludes(self, fault_category: str) -> bool:
         return fault_category in (self.exclusions or [])
 
+    @property
+    def exclusion_labels(self) -> list[str]:
+        """The excluded fault categories in the reader's language."""
+        return [
+            str(FaultCategory(code).label) if code in FaultCategory.values else code for code in self.exclusions or []
+        ]
+
 
 class Warranty(models.Model):
     """A period during which a device is covered; both `starts_on` and `ends_on` are covered days."""

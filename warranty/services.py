@@ -143,10 +143,15 @@ class WarrantyStatus:
     """What a merchant's device list shows: the state of coverage today and the days left."""
 
     state: str  # "covered", "expiring" (30 days or fewer left), "expired", "none"
-    ends_on: datetime.date | None
+    ends_on: datetime.date | None  # the last covered day
     days_left: int | None
 
     EXPIRING_WITHIN_DAYS = 30
+
+    @property
+    def expired_since(self) -> datetime.date | None:
+        """The first day not covered: what a ticket filed after it says ("out of warranty since")."""
+        return self.ends_on + datetime.timedelta(days=1) if self.state == "expired" and self.ends_on else None
 
     @property
     def label(self) -> str:

@@ -11,6 +11,10 @@ class Event(models.TextChoices):
     STATUS_CHANGED = "ticket.status_changed", _("Ticket status changed")
     ESCALATED = "ticket.escalated", _("Ticket escalated")
     RESOLVED = "ticket.resolved", _("Ticket resolved")
+    ACCEPTED = "ticket.accepted", _("Technician accepted the job")
+    ON_THE_WAY = "ticket.on_the_way", _("Technician on the way")
+    VISIT_VERIFIED = "ticket.visit_verified", _("Visit verified")
+    REOPENED = "ticket.reopened", _("Ticket reopened: not fixed")
 
 
 class WebhookSubscription(models.Model):

@@ -102,7 +102,19 @@ def event_types_for(event) -> list[str]:
     if event.kind == TicketEvent.Kind.ESCALATED and event.public:
         # Partners hear of breaches, as the merchant's timeline shows them; "at risk" stays internal.
         return [Event.ESCALATED]
-    return []
+    if event.kind == TicketEvent.Kind.VISIT:
+        # A technician's check-in with the code; a visit only staff recorded waits for its approval.
+        return [Event.VISIT_VERIFIED] if event.data.get("verified") else []
+    return [kind] if (kind := FIELD_EVENTS.get(event.kind)) else []
+
+
+# Steps of the field work partners may follow, by the timeline entry that records them.
+FIELD_EVENTS = {
+    TicketEvent.Kind.ACCEPTED: Event.ACCEPTED,
+    TicketEvent.Kind.ON_THE_WAY: Event.ON_THE_WAY,
+    TicketEvent.Kind.VISIT_APPROVED: Event.VISIT_VERIFIED,
+    TicketEvent.Kind.REOPENED: Event.REOPENED,
+}
 
 
 def _iso(moment) -> str | None:
@@ -126,6 +138,11 @@ def payload_for(*, event, event_type: str, event_id: uuid.UUID, ticket) -> dict:
         data["from_status"], data["to_status"] = event.from_status or None, event.to_status or None
     if event_type == Event.ESCALATED:
         data["escalation"] = {key: event.data.get(key) for key in ("milestone", "level") if key in event.data}
+    if event_type == Event.VISIT_VERIFIED:
+        # When the technician was on site (an approval comes later than the visit it approves).
+        data["visit"] = {"at": event.data.get("at") or _iso(event.created_at), "approved": event.kind != "visit"}
+    if event_type == Event.REOPENED:
+        data["reason"] = event.message
     return {"id": str(event_id), "type": event_type, "created_at": _iso(event.created_at), "data": data}
 
 

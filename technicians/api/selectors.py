@@ -2,13 +2,19 @@
 
 from accounts.scoping import visible_to
 from technicians.models import Technician
-from technicians.selectors import with_open_jobs
+from technicians.selectors import with_on_shift, with_open_jobs
 
 
 def technician_list(*, actor, region: str = "", device_model: str = "", on_shift: bool | None = None):
-    """Staff see every technician, a technician their own record, merchants and partners none."""
-    technicians = with_open_jobs(
-        visible_to(Technician.objects.all(), actor).select_related("user").prefetch_related("regions", "device_models")
+    """Staff see every technician, a technician their own record, merchants and partners none.
+
+    `on_shift` is computed from each technician's weekly shifts and leave days: at work right now."""
+    technicians = with_on_shift(
+        with_open_jobs(
+            visible_to(Technician.objects.all(), actor)
+            .select_related("user")
+            .prefetch_related("regions", "device_models")
+        )
     )
     if region:
         technicians = technicians.filter(regions__code=region)

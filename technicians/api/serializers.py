@@ -9,6 +9,7 @@ class TechnicianOut(serializers.ModelSerializer):
     regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     device_models = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     open_jobs = serializers.IntegerField()
+    on_shift = serializers.BooleanField(help_text="At work right now, by the weekly shifts and leave days.")
 
     class Meta:
         model = Technician

@@ -175,8 +175,10 @@ def test_staff_take_a_ticket_from_new_to_closed_through_the_api(dispatcher_api, 
     )
     assigned = dispatcher_api.post(f"{base}/assign/", {"technician": technician.pk}, format="json")
     assert assigned.status_code == 200 and assigned.json()["status"] == "dispatched"
+    # Staff record the visit (no code): the ticket is on site, the on-site milestone waits for approval.
     checked_in = dispatcher_api.post(f"{base}/check-in/", format="json")
-    assert checked_in.json()["status"] == "on_site" and checked_in.json()["sla"]["onsite_at"]
+    assert checked_in.json()["status"] == "on_site" and checked_in.json()["sla"]["onsite_at"] is None
+    assert ticket.visits.get().reason == "Recorded through the API; no reason given."
     resolved = dispatcher_api.post(
         f"{base}/resolve/",
         {"outcome": "replaced", "work_done": "New printer module", "parts": [{"sku": part.sku, "quantity": 1}]},

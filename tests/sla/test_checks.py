@@ -8,7 +8,7 @@ import time_machine
 
 from sla.models import Escalation, Level, SLACheck
 from tests import factories
-from tests.helpers import at, scan_at
+from tests.helpers import at, check_in, scan_at
 from tickets import services as tickets
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_checking_in_ends_the_on_site_check(file_at, dispatcher, technician):
     ticket = file_at(at(2026, 11, 27, 10))
     with time_machine.travel(at(2026, 11, 27, 11), tick=False):
         tickets.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
-        tickets.ticket_check_in(ticket=ticket, by=technician.user)
+        check_in(ticket, technician)
 
     assert set(checks(ticket)) == {"resolve"}
 

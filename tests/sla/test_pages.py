@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from sla.models import Escalation, Level
 from tests import factories
-from tests.helpers import at, scan_at
+from tests.helpers import at, check_in, scan_at
 from tickets import services as tickets
 from tickets.selectors import ticket_get
 
@@ -55,7 +55,7 @@ class TestTheTicketsSlaState:
         with time_machine.travel(at(2026, 11, 27, 11), tick=False):
             tickets.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
         with time_machine.travel(at(2026, 11, 29, 12), tick=False):
-            tickets.ticket_check_in(ticket=ticket, by=technician.user)
+            check_in(ticket, technician)
 
         html = sla_html(ticket, at(2026, 11, 29, 13), merchant)
 

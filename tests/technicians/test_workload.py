@@ -23,9 +23,7 @@ def test_it_counts_only_assignments_neither_released_nor_completed(merchant, dis
     counted = {t.pk: t.open_jobs for t in with_open_jobs(Technician.objects.all())}
 
     assert counted == {technician.pk: 1, other.pk: 1}
-    assert list(Assignment.objects.active().filter(technician=technician).values_list("ticket", flat=True)) == [
-        kept.pk
-    ]
+    assert list(Assignment.objects.active().filter(technician=technician).values_list("ticket", flat=True)) == [kept.pk]
 
 
 def test_a_technician_without_jobs_counts_zero_in_one_query(django_assert_num_queries, technician):

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import SparePartFactory, TechnicianFactory, device_in_warranty, file_ticket
+from tests.helpers import check_in, wrong_code
 from tests.tickets.pages import messages_of, png
 from tickets import services
 from tickets.models import Quote, Status, TicketComment
@@ -123,7 +124,7 @@ def test_a_merchant_approves_a_quote(client, merchant, dispatcher, other_merchan
     ticket = file_ticket(merchant, expired)
     assert not ticket.warranty_covered
     services.ticket_assign(ticket=ticket, technician=zhang, by=dispatcher)
-    services.ticket_check_in(ticket=ticket, by=zhang.user)
+    check_in(ticket, zhang)
     quote = services.quote_send(
         ticket=ticket, by=zhang.user, parts_amount=Decimal("420"), labour_amount=Decimal("80"), note="New screen."
     )
@@ -153,7 +154,7 @@ def test_after_resolution_the_merchant_sees_the_result_receipt_and_rates_once(
     part = SparePartFactory(name="Thermal printer module", unit_cost=Decimal("120.00"))
     part.compatible_models.add(ticket.device.model)
     services.ticket_assign(ticket=ticket, technician=zhang, by=dispatcher)
-    services.ticket_check_in(ticket=ticket, by=zhang.user)
+    check_in(ticket, zhang)
     services.ticket_resolve(
         ticket=ticket, by=zhang.user, outcome="replaced", work_done="Replaced the printer module.", parts=[(part, 1)]
     )
@@ -215,12 +216,12 @@ def test_the_console_lists_open_tickets_with_deadlines(client, dispatcher, merch
 
 
 def test_a_dispatcher_acknowledges_assigns_and_reassigns(client, dispatcher, ticket, zhang):
-    li = TechnicianFactory(user__username="tech-li")
+    li = TechnicianFactory(user__username="tech-li", regions=[], trained_on=[])
     client.force_login(dispatcher)
     page = client.get(url("detail", ticket)).content.decode()
     # The choice is informed: region, training and workload of each technician.
     assert "0 of 5 open jobs" in page
-    assert ticket.device.model.name in page
+    assert f"Trained on {ticket.device.model} since 2026-01-05" in page
     assert page.index(str(zhang)) < page.index(str(li))  # trained and local first
 
     response = client.post(url("acknowledge", ticket), follow=True)
@@ -232,8 +233,21 @@ def test_a_dispatcher_acknowledges_assigns_and_reassigns(client, dispatcher, tic
     )
     assert "Technician assigned." in messages_of(response)
     assert refreshed(ticket).status == Status.DISPATCHED
-    response = client.post(url("assign", ticket), {"assign-technician": li.pk}, follow=True)
+    # Li serves no region and is trained on nothing: sending him takes a reason, kept on the timeline.
+    response = client.post(url("assign", ticket), {"assign-technician": li.pk})
+    assert response.status_code == 200
+    assert response.context["assign_form"].errors["override_reason"] == [
+        f"{li} is outside the region, not trained on this model. Say why you send them anyway, or choose someone else."
+    ]
+    assert ticket.assignments.get(released_at__isnull=True).technician == zhang
+    response = client.post(
+        url("assign", ticket),
+        {"assign-technician": li.pk, "assign-override_reason": "Zhang is ill; Li knows the shop."},
+        follow=True,
+    )
+    assert "Technician assigned." in messages_of(response)
     assert ticket.assignments.get(released_at__isnull=True).technician == li
+    assert "Assigned despite: outside the region, not trained on this model." in response.content.decode()
 
 
 def test_assigning_without_a_technician_names_the_field(client, dispatcher, ticket):
@@ -303,7 +317,12 @@ def test_a_technician_accepts_checks_in_and_resolves_with_parts(client, dispatch
     assert ticket.number in jobs and "Accept the job" in jobs
 
     assert "Job accepted." in messages_of(client.post(url("accept", ticket), follow=True))
-    assert "Checked in on site." in messages_of(client.post(url("check_in", ticket), follow=True))
+    response = client.post(url("check_in", ticket), {"check_in-code": wrong_code(ticket)})
+    assert response.context["check_in_form"].errors["code"] == [
+        "That is not this ticket's confirmation code. Ask the merchant for the code on their request page."
+    ]
+    response = client.post(url("check_in", ticket), {"check_in-code": ticket.confirmation_code}, follow=True)
+    assert "Checked in on site: the visit is verified." in messages_of(response)
     assert refreshed(ticket).status == Status.ON_SITE
 
     page = client.get(url("detail", ticket)).content.decode()
@@ -336,7 +355,7 @@ def test_a_technician_sends_a_quote_out_of_warranty(client, merchant, dispatcher
     expired = device_in_warranty(merchant.merchant, serial_number="OLD-8003", activated_on=datetime_days_ago(800))
     ticket = file_ticket(merchant, expired)
     services.ticket_assign(ticket=ticket, technician=zhang, by=dispatcher)
-    services.ticket_check_in(ticket=ticket, by=zhang.user)
+    check_in(ticket, zhang)
     client.force_login(zhang.user)
     response = client.post(
         url("quote_send", ticket),

@@ -47,11 +47,13 @@ def busy_ticket(merchant, dispatcher, technician, rounds):
     return ticket
 
 
-# session, user, the ticket with its one-to-ones, assignments, quotes, events, the photos on their
-# comments, the photos filed with the ticket, unread notifications, the calendar's corrections
-MERCHANT_DETAIL_QUERIES = 10
-# the same, plus the technicians offered for re-assignment with their regions and trained models
-DISPATCHER_DETAIL_QUERIES = MERCHANT_DETAIL_QUERIES + 3
+# session, user, the ticket with its one-to-ones, assignments, visits, quotes, repair reports, events,
+# the photos on their comments, the photos filed with the ticket, unread notifications, the
+# calendar's corrections
+MERCHANT_DETAIL_QUERIES = 12
+# the same, plus the technicians offered for re-assignment with their regions, trainings, shifts and
+# leave days
+DISPATCHER_DETAIL_QUERIES = MERCHANT_DETAIL_QUERIES + 5
 
 
 @pytest.mark.parametrize("rounds", [N, 3 * N])
@@ -92,17 +94,22 @@ def test_the_console_costs_the_same_for_n_and_3n_tickets(
     assert all(t.number in page for t in tickets)
 
 
-# session, user, open jobs, recently completed jobs, unread notifications, the calendar's corrections
-JOBS_QUERIES = 6
+# session, user, open jobs, their terminals' earlier repairs, the reports of those, recently completed
+# jobs, unread notifications, the calendar's corrections
+JOBS_QUERIES = 8
 
 
 @pytest.mark.parametrize("count", [N, 3 * N])
 def test_the_jobs_page_costs_the_same_for_n_and_3n_jobs(client, merchant, dispatcher, django_assert_num_queries, count):
-    technician = TechnicianFactory()
+    technician = TechnicianFactory(capacity=3 * N)
     tickets = tickets_for(merchant, count)
+    earlier = file_ticket(merchant, tickets[0].device)
+    services.ticket_acknowledge(ticket=earlier, by=dispatcher)
+    services.ticket_resolve(ticket=earlier, by=dispatcher, outcome="remote", work_done="Restarted it.")
     for ticket in tickets:
         services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
     client.force_login(technician.user)
     with django_assert_num_queries(JOBS_QUERIES):
         page = client.get(reverse("tickets:jobs")).content.decode()
     assert all(t.number in page for t in tickets)
+    assert page.count("Fixed remotely") == count  # each job card shows the terminal's repair history

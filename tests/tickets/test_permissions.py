@@ -31,7 +31,11 @@ BUTTONS = {
     Action.ACKNOWLEDGE: r'action="[^"]*/acknowledge/',
     Action.ASSIGN: r'action="[^"]*/assign/',
     Action.ACCEPT: r'action="[^"]*/accept/',
+    Action.DECLINE: r'action="[^"]*/decline/',
+    Action.ON_MY_WAY: r'action="[^"]*/on-the-way/',
     Action.CHECK_IN: r'action="[^"]*/check-in/',
+    Action.RECORD_VISIT: r'action="[^"]*/record-visit/',
+    Action.APPROVE_VISIT: r'action="[^"]*/visits/\d+/approve/',
     Action.QUOTE: r'action="[^"]*/quote/[#"]',
     Action.DECIDE_QUOTE: r'action="[^"]*/quotes/\d+/decide/',
     Action.RESOLVE: r'action="[^"]*/resolve/',
@@ -39,6 +43,7 @@ BUTTONS = {
     Action.RESUME: r'action="[^"]*/resume/',
     Action.CLOSE: r'action="[^"]*/close/',
     Action.RATE: r'action="[^"]*/feedback/',
+    Action.REOPEN: r'action="[^"]*/reopen/',
 }
 
 
@@ -51,7 +56,13 @@ def attempt(action: Action, ticket: Ticket, by, *, spare_technician) -> bool:
         Action.ACKNOWLEDGE: lambda: services.ticket_acknowledge(ticket=ticket, by=by),
         Action.ASSIGN: lambda: services.ticket_assign(ticket=ticket, technician=spare_technician, by=by),
         Action.ACCEPT: lambda: services.assignment_accept(assignment=ticket.active_assignment, by=by),
-        Action.CHECK_IN: lambda: services.ticket_check_in(ticket=ticket, by=by),
+        Action.DECLINE: lambda: services.assignment_decline(
+            assignment=ticket.active_assignment, by=by, reason="Stuck on another job."
+        ),
+        Action.ON_MY_WAY: lambda: services.assignment_on_the_way(assignment=ticket.active_assignment, by=by),
+        Action.CHECK_IN: lambda: services.ticket_check_in(ticket=ticket, by=by, code=ticket.confirmation_code),
+        Action.RECORD_VISIT: lambda: services.ticket_visit_record(ticket=ticket, by=by, reason="The merchant called."),
+        Action.APPROVE_VISIT: lambda: services.visit_approve(visit=ticket.visits.get(verified=False), by=by),
         Action.QUOTE: lambda: services.quote_send(
             ticket=ticket, by=by, parts_amount=Decimal("100"), labour_amount=Decimal("80")
         ),
@@ -63,11 +74,14 @@ def attempt(action: Action, ticket: Ticket, by, *, spare_technician) -> bool:
         Action.RESUME: lambda: services.ticket_resume(ticket=ticket, by=by),
         Action.CLOSE: lambda: services.ticket_close(ticket=ticket, by=by),
         Action.RATE: lambda: services.ticket_feedback_give(ticket=ticket, by=by, rating=5),
+        Action.REOPEN: lambda: services.ticket_reopen(ticket=ticket, by=by, reason="The printer jams again."),
     }
     # The pages reach these only through a ticket that has them; without one there is nothing to act on.
-    if action == Action.ACCEPT and ticket.active_assignment is None:
+    if action in (Action.ACCEPT, Action.DECLINE, Action.ON_MY_WAY) and ticket.active_assignment is None:
         return False
     if action == Action.DECIDE_QUOTE and not ticket.quotes.filter(status=Quote.Status.PENDING).exists():
+        return False
+    if action == Action.APPROVE_VISIT and not ticket.visits.filter(verified=False).exists():
         return False
     try:
         with transaction.atomic():
@@ -121,8 +135,16 @@ def _reach(status_path: str, *, merchant, dispatcher, technician, covered: bool)
             services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
         elif step == "accepted":
             services.assignment_accept(assignment=ticket.active_assignment, by=technician.user)
+        elif step == "on_the_way":
+            services.assignment_on_the_way(assignment=ticket.active_assignment, by=technician.user)
         elif step == "on_site":
-            services.ticket_check_in(ticket=ticket, by=technician.user)
+            services.ticket_check_in(ticket=ticket, by=technician.user, code=ticket.confirmation_code)
+        elif step == "recorded":
+            services.ticket_visit_record(ticket=ticket, by=dispatcher, reason="The technician's phone died.")
+        elif step == "reopened":
+            services.ticket_reopen(ticket=ticket, by=merchant, reason="It jams again.")
+        elif step == "declined":
+            services.assignment_decline(assignment=ticket.active_assignment, by=technician.user, reason="Ill.")
         elif step == "quoted":
             services.quote_send(ticket=ticket, by=technician.user, parts_amount=Decimal("420"), labour_amount=80)
         elif step == "waiting":
@@ -149,13 +171,17 @@ PATHS = [
     ("new>acknowledged>waiting", False),
     ("new>acknowledged>resolved", False),
     ("new>dispatched", False),
+    ("new>dispatched>recorded", True),
     ("new>dispatched>accepted", False),
+    ("new>dispatched>accepted>on_the_way", True),
     ("new>dispatched>accepted>quoted", False),
     ("new>dispatched>accepted>on_site", False),
     ("new>dispatched>accepted>on_site", True),
+    ("new>dispatched>accepted>recorded", True),
     ("new>dispatched>accepted>on_site>quoted", False),
     ("new>dispatched>accepted>on_site>waiting", True),
     ("new>dispatched>accepted>on_site>resolved", True),
+    ("new>dispatched>accepted>on_site>resolved>reopened", True),
     ("new>dispatched>accepted>on_site>resolved>rated", True),
     ("new>dispatched>accepted>on_site>resolved>closed", True),
 ]
@@ -182,6 +208,8 @@ def test_it_shows_a_button_exactly_when_the_service_accepts_the_action(
 
 
 def test_the_walk_covers_every_status(merchant, dispatcher, technician, sla_policy):
+    technician.capacity = len(PATHS)  # every path sends the same technician
+    technician.save(update_fields=["capacity"])
     reached = {
         _reach(path, merchant=merchant, dispatcher=dispatcher, technician=technician, covered=covered).status
         for path, covered in PATHS

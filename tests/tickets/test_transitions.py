@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from possystem.errors import ActionNotAllowed, OutOfStock, StateConflict, TransitionNotAllowed
 from tests.factories import SparePartFactory, file_ticket
-from tests.helpers import at
+from tests.helpers import at, check_in
 from tickets import services
 from tickets.models import Status, Ticket, TicketEvent
 from tickets.permissions import TRANSITIONS, can_transition
@@ -29,7 +29,7 @@ def dispatched(ticket, dispatcher, technician):
 
 def on_site(ticket, dispatcher, technician):
     dispatched(ticket, dispatcher, technician)
-    services.ticket_check_in(ticket=ticket, by=technician.user)
+    check_in(ticket, technician)
     return ticket
 
 
@@ -93,7 +93,7 @@ def test_reassigning_releases_the_first_technician(ticket, dispatcher, technicia
 def test_the_technician_accepts_checks_in_and_resolves(ticket, dispatcher, technician):
     assignment = services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
     services.assignment_accept(assignment=assignment, by=technician.user)
-    services.ticket_check_in(ticket=ticket, by=technician.user)
+    services.ticket_check_in(ticket=ticket, by=technician.user, code=ticket.confirmation_code)
     ticket.refresh_from_db()
     assert ticket.status == Status.ON_SITE and ticket.onsite_at is not None
     report = services.ticket_resolve(ticket=ticket, by=technician.user, outcome="repaired", work_done="New printer.")
@@ -112,7 +112,7 @@ def test_another_technician_cannot_check_in(ticket, dispatcher, technician):
 
     dispatched(ticket, dispatcher, technician)
     with pytest.raises(ActionNotAllowed):
-        services.ticket_check_in(ticket=ticket, by=TechnicianFactory().user)
+        services.ticket_check_in(ticket=ticket, by=TechnicianFactory().user, code=ticket.confirmation_code)
 
 
 def test_a_remote_fix_resolves_without_a_visit(ticket, dispatcher):
@@ -127,10 +127,10 @@ def test_a_remote_fix_resolves_without_a_visit(ticket, dispatcher):
 @pytest.mark.parametrize(
     ("step", "prepare"),
     [
-        ("check_in", None),  # new → on_site
+        ("record_visit", None),  # new → on_site
         ("resolve", None),  # new → resolved
         ("close", None),  # new → closed
-        ("check_in", "resolved"),
+        ("record_visit", "resolved"),
         ("acknowledge", "dispatched"),
         ("acknowledge", "resolved"),
         ("resolve", "dispatched"),  # a visit must check in first
@@ -144,7 +144,7 @@ def test_illegal_steps_are_refused_with_a_clear_message(ticket, dispatcher, tech
     before = Ticket.objects.get(pk=ticket.pk).status
     events = ticket.events.count()
     action = {
-        "check_in": lambda: services.ticket_check_in(ticket=ticket, by=dispatcher),
+        "record_visit": lambda: services.ticket_visit_record(ticket=ticket, by=dispatcher, reason="By phone."),
         "resolve": lambda: services.ticket_resolve(ticket=ticket, by=dispatcher, outcome="repaired", work_done="x"),
         "close": lambda: services.ticket_close(ticket=ticket, by=dispatcher),
         "acknowledge": lambda: services.ticket_acknowledge(ticket=ticket, by=dispatcher),

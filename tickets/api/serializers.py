@@ -127,6 +127,44 @@ class AssignIn(serializers.Serializer):
     technician = serializers.IntegerField(help_text="A technician's id from GET /api/v1/technicians/.")
     scheduled_at = DateTimeField(required=False, allow_null=True, default=None)
     message = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Why this technician is sent although they are off shift until after the deadline, outside the "
+        "ticket's region, not trained on its model or at capacity. Without it such an assignment is refused with "
+        "422 `confirmation_needed`, naming the concerns; with it the concerns and the reason go on the timeline.",
+    )
+
+
+class CheckInIn(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=12,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The technician on the job: the confirmation code the merchant read out. A right code makes "
+        "a verified visit, which meets the on-site milestone; a wrong one is 422 `wrong_code`, and "
+        "repeated wrong codes lock check-in for the ticket for a while (429 `too_many_attempts`).",
+    )
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True, default=None
+    )
+    longitude = serializers.DecimalField(
+        max_digits=10, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True, default=None
+    )
+    accuracy = serializers.IntegerField(
+        min_value=0, max_value=1_000_000, required=False, allow_null=True, default=None, help_text="In metres."
+    )
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Staff, without a code: why the visit is recorded on the technician's behalf. The visit is "
+        "unverified and does not meet the on-site milestone until a manager approves it.",
+    )
 
 
 class PartIn(serializers.Serializer):

@@ -220,15 +220,45 @@ class TicketAssign(ApiView):
         technician = Technician.objects.select_related("user").filter(pk=fields.pop("technician")).first()
         if technician is None:
             raise InvalidInput({"technician": [_("No technician has this id.")]})
-        services.ticket_assign(ticket=ticket, technician=technician, by=request.user, **fields)
+        try:
+            services.ticket_assign(
+                ticket=ticket, technician=technician, by=request.user, override_reason=fields.pop("reason"), **fields
+            )
+        except InvalidInput as refused:
+            # The page's field is `override_reason`; the API's is `reason`.
+            if "override_reason" not in refused.errors:
+                raise
+            raise InvalidInput({"reason": refused.errors["override_reason"]}, code=refused.code) from refused
         return ticket_response(request, number)
 
 
 class TicketCheckIn(ApiView):
-    @extend_schema(operation_id="tickets_check_in", request=None, responses=s.TicketOut, tags=STAFF_TAGS)
+    @extend_schema(
+        operation_id="tickets_check_in",
+        request=s.CheckInIn,
+        responses=s.TicketOut,
+        tags=STAFF_TAGS,
+        description="The technician on the job checks in with the merchant's confirmation `code` (and the "
+        "phone's location when it has one): a verified visit, which meets the on-site milestone. Staff call it "
+        "without a code to record a visit on the technician's behalf, with a `reason` (when none is given the "
+        "timeline says it came through the API): the ticket is on site, but the visit is unverified and the "
+        "on-site milestone stays unmet until a manager approves it.",
+    )
     def post(self, request, number: str):
         ticket = ticket_or_404(request.user, number)
-        services.ticket_check_in(ticket=ticket, by=request.user)
+        data = self.parse(s.CheckInIn, request.data or {})
+        if data["code"] or not is_staff_actor(request.user):
+            services.ticket_check_in(
+                ticket=ticket,
+                by=request.user,
+                code=data["code"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                accuracy_m=data["accuracy"],
+            )
+        else:
+            reason = data["reason"].strip() or _("Recorded through the API; no reason given.")
+            services.ticket_visit_record(ticket=ticket, by=request.user, reason=reason)
         return ticket_response(request, number)
 
 

@@ -2,11 +2,12 @@
 
 from django import template
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language
 
+from possystem.formats import money
 from sla.deadlines import ClockBook
 from sla.selectors import State, ticket_sla_status
-from tickets.models import Channel
+from technicians.matching import concerns_text
+from tickets.models import Channel, TicketEvent
 
 register = template.Library()
 
@@ -60,8 +61,49 @@ def ticket_milestones_by_key(context, ticket, now=None):
 @register.filter
 def region_label(region):
     """A region's name in the active language (regions carry a Chinese and an English name)."""
-    if region is None:
+    return region.label if region is not None else ""
+
+
+@register.filter
+def yuan(amount):
+    """¥1,230.00, however the amount was typed or stored."""
+    return "" if amount in (None, "") else money(amount)
+
+
+@register.filter
+def code_groups(code):
+    """A confirmation code as it is read out: "482 913"."""
+    code = str(code or "")
+    return f"{code[:3]} {code[3:]}" if len(code) == 6 else code
+
+
+@register.filter
+def distance(metres):
+    """850 m, 1.2 km."""
+    if metres is None:
         return ""
-    if (get_language() or "").startswith("en") and region.name_en:
-        return region.name_en
-    return region.name
+    metres = int(metres)
+    return f"{metres} m" if metres < 1000 else f"{metres / 1000:.1f} km"
+
+
+# Timeline entries whose message is the technician's name, not words to show.
+NAMES_TECHNICIAN = frozenset(
+    {
+        TicketEvent.Kind.ASSIGNED,
+        TicketEvent.Kind.ACCEPTED,
+        TicketEvent.Kind.ON_THE_WAY,
+        TicketEvent.Kind.VISIT,
+        TicketEvent.Kind.VISIT_APPROVED,
+    }
+)
+
+
+@register.filter
+def names_technician(event) -> bool:
+    return event.kind in NAMES_TECHNICIAN
+
+
+@register.filter
+def concerns_label(concerns) -> str:
+    """Concern codes stored on an assignment, in the reader's language."""
+    return concerns_text(concerns or ())
