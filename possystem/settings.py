@@ -199,7 +199,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
+            "LOCATION": env.str("CACHE_URL", default="") or REDIS_URL,  # blank means REDIS_URL
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="possystem"),
             # A cache that stops answering costs a request a second at most (the API's rates then
             # fail open, see api.throttling), never a hung web process.
@@ -213,7 +213,8 @@ else:
 # Redis when REDIS_URL (or CELERY_BROKER_URL) is set; otherwise kombu's filesystem transport, a real
 # broker that needs no server, so the quick start runs a real worker and beat.
 # (The filesystem URL names a host only so that kombu does not warn that it has none.)
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
+# A blank CELERY_BROKER_URL (as .env.example has it) means "the default", not "no broker".
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://localhost/"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _folder in ("queue", "processed", "control"):
