@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "notifications",
     "api",
     "webhooks",
+    "stock",
+    "dashboard",
     "demo",
 ]
 
