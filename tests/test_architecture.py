@@ -12,10 +12,13 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = [
     "accounts",
     "api",
+    "dashboard",
     "demo",
     "devices",
     "notifications",
+    "ops",
     "sla",
+    "stock",
     "technicians",
     "tickets",
     "warranty",
