@@ -10,4 +10,4 @@ RUN DJANGO_ENV=production DJANGO_SECRET_KEY=build-only-not-a-secret-build-only-n
 RUN useradd --system --uid 10001 app && mkdir -p /data/media && chown app /data/media
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "possystem.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "possystem/gunicorn.conf.py", "possystem.wsgi:application"]

@@ -109,7 +109,14 @@ def password_reset_mail_queue(*, user, subject: str, body: str, now=None) -> boo
         with transaction.atomic():
             deliveries_queue(
                 messages=[
-                    Message(recipient=user, channel=Delivery.Channel.EMAIL, subject=subject, body=body, source=source)
+                    Message(
+                        recipient=user,
+                        channel=Delivery.Channel.EMAIL,
+                        subject=subject,
+                        body=body,
+                        source=source,
+                        secret=True,  # the link signs in as the user: not for the admin's eyes
+                    )
                 ],
                 now=now,
             )

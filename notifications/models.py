@@ -53,6 +53,9 @@ class Delivery(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"), blank=True)
+    # The body carries a secret (a password-reset link): the admin never shows it, and it is
+    # emptied once the message is sent (`notifications.services`).
+    secret = models.BooleanField(_("secret"), default=False)
     link = models.CharField(_("link"), max_length=255, blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket", verbose_name=_("ticket"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"

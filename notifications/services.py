@@ -92,6 +92,7 @@ class Message:
     source: str
     link: str = ""
     ticket: object = None
+    secret: bool = False  # the body holds a secret: never shown in the admin, emptied once sent
 
 
 def deliveries_queue(*, messages: Iterable[Message], now: datetime.datetime | None = None) -> list[Delivery]:
@@ -104,6 +105,7 @@ def deliveries_queue(*, messages: Iterable[Message], now: datetime.datetime | No
                 recipient=message.recipient,
                 subject=str(message.subject)[:200],
                 body=str(message.body),
+                secret=message.secret,
                 link=message.link,
                 ticket=message.ticket,
                 source=message.source,
@@ -170,8 +172,15 @@ def _send_in_transaction(delivery: Delivery, channel) -> bool:
         if not locked:
             return False  # sent meanwhile, or another worker is sending it right now
         channel.send(delivery)
-        Delivery.objects.filter(pk=delivery.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+        Delivery.objects.filter(pk=delivery.pk).update(
+            sent_at=timezone.now(), attempts=F("attempts") + 1, **_forget_secret(delivery)
+        )
     return True
+
+
+def _forget_secret(delivery: Delivery) -> dict:
+    """A sent secret is not kept: nobody reading the outbox later can use the link."""
+    return {"body": ""} if delivery.secret else {}
 
 
 def _send_with_lease(delivery: Delivery, channel) -> bool:
@@ -200,7 +209,9 @@ def _send_with_lease(delivery: Delivery, channel) -> bool:
             "Delivery %s failed (attempt %s)%s", delivery.pk, attempts, "; giving up" if failed else "", exc_info=True
         )
         return False
-    Delivery.objects.filter(pk=delivery.pk, sent_at__isnull=True).update(sent_at=timezone.now(), last_error="")
+    Delivery.objects.filter(pk=delivery.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now(), last_error="", **_forget_secret(delivery)
+    )
     return True
 
 

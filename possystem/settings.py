@@ -68,10 +68,13 @@ INSTALLED_APPS = [
     "webhooks",
     "stock",
     "dashboard",
+    "ops",
     "demo",
 ]
 
 MIDDLEWARE = [
+    # First, so the latency it records covers every other middleware too.
+    "ops.middleware.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -255,6 +258,16 @@ NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS
 _sla_periods = (SLA_SCAN_INTERVAL_SECONDS, SLA_SCAN_BATCH_SIZE, NOTIFICATION_LEASE_SECONDS)
 if min(*_sla_periods, NOTIFICATION_REQUEUE_AFTER_SECONDS) <= 0:
     raise ImproperlyConfigured("SLA_SCAN_* and NOTIFICATION_* settings must be positive")
+# --- Operations (ops app) -------------------------------------------------------------------------
+# Prometheus scrapes /metrics with "Authorization: Bearer <METRICS_TOKEN>"; unset, /metrics is a 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# /readyz fails its beat check when the SLA scanner's last pass is older than this.
+# Blank (as .env.example has it) means the default.
+READY_SCAN_MAX_AGE_SECONDS = float(
+    env.str("READY_SCAN_MAX_AGE_SECONDS", default="") or max(60.0, 6 * SLA_SCAN_INTERVAL_SECONDS)
+)
+if READY_SCAN_MAX_AGE_SECONDS <= SLA_SCAN_INTERVAL_SECONDS:
+    raise ImproperlyConfigured("READY_SCAN_MAX_AGE_SECONDS must be longer than SLA_SCAN_INTERVAL_SECONDS")
 CELERY_BEAT_SCHEDULE = {
     "tickets-close-rated-or-stale": {
         "task": "tickets.close_resolved",
@@ -441,8 +454,8 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # The health check is probed over plain HTTP inside the cluster.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # The health checks and the metrics are probed over plain HTTP inside the cluster.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 urlpatterns = [
     path("", include("accounts.site_urls")),
+    path("", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("devices/", include("devices.urls")),

@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.db import transaction
 
 from possystem.admin import ReadOnlyAdmin
+from possystem.queue import enqueue_on_commit
 from sla.models import CalendarDay, Escalation, SLACheck, SLAPolicy
 from sla.tasks import policy_refresh
 
@@ -26,8 +26,9 @@ class SLAPolicyAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and {"at_risk_share", "manager_escalation_hours"} & set(form.changed_data):
             # Deadlines already on tickets stay; when their warnings and manager notices fall moves.
-            policy_id = obj.pk
-            transaction.on_commit(lambda: policy_refresh.delay(policy_id), robust=True)
+            # A broker that refuses the task does not fail the save (it is logged); the refresh is
+            # then `manage.py sla_rebuild_checks` away.
+            enqueue_on_commit(policy_refresh, [(obj.pk,)])
 
 
 @admin.register(CalendarDay)

@@ -151,6 +151,20 @@ class SLACheck(models.Model):
         return f"{self.ticket_id} {self.milestone} {self.level} @ {self.due_at:%Y-%m-%d %H:%M}"
 
 
+class ScannerHeartbeat(models.Model):
+    """When the scanner last finished a pass that beat asked for: one row, rewritten by every
+    `sla.scan` task. Its age proves beat, broker and a worker all turn (`/readyz`, the metrics)."""
+
+    at = models.DateTimeField(_("last pass at"))
+
+    class Meta:
+        verbose_name = _("scanner heartbeat")
+        verbose_name_plural = _("scanner heartbeats")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S}"
+
+
 class Escalation(models.Model):
     """A milestone reached a level and people were told. At most one per ticket, milestone and
     level, ever; the unique constraint is the backstop behind the scanner's claim."""

@@ -35,7 +35,7 @@ from possystem.errors import ActionNotAllowed, StateConflict
 from possystem.formats import local_minute
 from sla.calendar import WorkingCalendar
 from sla.deadlines import ClockBook, Clocks, level_times, milestone_running
-from sla.models import LEVEL_ORDER, Escalation, Level, Milestone, SLACheck, SLAPolicy
+from sla.models import LEVEL_ORDER, Escalation, Level, Milestone, ScannerHeartbeat, SLACheck, SLAPolicy
 from sla.text import duration_text, milestone_phrase
 from technicians.models import Assignment
 from tickets.events import ticket_event_record
@@ -378,6 +378,13 @@ def escalation_message(escalation: Escalation, *, now: datetime.datetime) -> tup
         )
         % values,
     )
+
+
+def scanner_heartbeat_record(*, now: datetime.datetime) -> None:
+    """The scanner finished a pass beat asked for (`sla.tasks.scan`). One UPDATE on every pass but
+    the first; two first passes at once both end with the row written."""
+    if not ScannerHeartbeat.objects.filter(pk=1).update(at=now):
+        ScannerHeartbeat.objects.update_or_create(pk=1, defaults={"at": now})
 
 
 # --- the escalations inbox --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ APPS = [
     "demo",
     "devices",
     "notifications",
+    "ops",
     "sla",
     "stock",
     "technicians",

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from accounts.models import AuditEntry
 from notifications.models import Delivery
@@ -108,3 +109,27 @@ def test_a_reset_lifts_the_sign_in_lock(client, settings):
     client.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
 
     assert client.post("/accounts/login/", {"username": "zhou", "password": NEW_PASSWORD}).status_code == 302
+
+
+def test_the_admin_never_reads_a_reset_link_and_the_outbox_forgets_it_once_sent(client, settings, ticket):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    user = UserFactory(username="zhou", email="zhou@example.com", language="en")
+    client.post("/accounts/password/reset/", {"email": "zhou@example.com"})
+    delivery = Delivery.objects.get(recipient=user, channel="email")
+    link = reset_link(delivery)
+    assert delivery.secret
+
+    admin = Client()
+    admin.force_login(UserFactory(username="root", role="admin", is_staff=True, is_superuser=True))
+    page = admin.get(f"/admin/notifications/delivery/{delivery.pk}/change/").content.decode()
+    assert link not in page and "/accounts/password/reset/" not in page
+    assert "Hidden: this message carries a secret link for its recipient only." in page
+    # An ordinary message (the merchant's copy of filing a ticket) still shows its body.
+    ordinary = Delivery.objects.filter(secret=False, ticket=ticket).exclude(body="").first()
+    assert ordinary.body in admin.get(f"/admin/notifications/delivery/{ordinary.pk}/change/").content.decode()
+
+    assert delivery_send(delivery_id=delivery.pk)
+    assert link in mail.outbox[0].body  # the recipient got it
+    delivery.refresh_from_db()
+    assert delivery.sent_at is not None and delivery.body == ""
+    assert client.get(link, follow=True).status_code == 200  # and it still works for them
