@@ -235,7 +235,7 @@ class Compliance:
         return "—" if self.rate is None else f"{self.rate * 100:.1f} %"
 
 
-def _outcome_filters(milestone: str, now: datetime.datetime) -> dict[str, Q]:
+def milestone_outcome_q(milestone: str, now: datetime.datetime) -> dict[str, Q]:
     """How a milestone of a ticket turned out, as filters on Ticket (the same rules as
     `_milestone_status`): met on time, met late (or missed and then ended), missed and still
     unmet, or pending (not due yet, or its clock paused before the deadline)."""
@@ -269,7 +269,7 @@ def sla_compliance(*, since: datetime.datetime, until: datetime.datetime, now=No
     now = now or timezone.now()
     aggregates = {}
     for milestone in Milestone:
-        for name, condition in _outcome_filters(milestone, now).items():
+        for name, condition in milestone_outcome_q(milestone, now).items():
             aggregates[f"{milestone}_{name}"] = Count("pk", filter=condition)
     counts = Ticket.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(**aggregates)
     return [
