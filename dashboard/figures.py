@@ -42,8 +42,8 @@ from accounts.models import Region
 from dashboard.filters import LOCAL, View
 from devices.models import DeviceModel
 from sla.deadlines import MILESTONES
-from sla.models import Level, Milestone, SLACheck
-from sla.selectors import STATE_LABELS, Compliance, breached_q, milestone_outcome_q
+from sla.models import Escalation, Level, Milestone, SLACheck
+from sla.selectors import STATE_LABELS, Compliance, at_risk_open, breached_open, breached_q, milestone_outcome_q
 from technicians.models import PartUsed, RepairReport, Technician, Visit, active_assignment_q
 from tickets.models import OPEN_STATUSES, Feedback, Kind, Status, Ticket, TicketEvent
 
@@ -249,6 +249,11 @@ def at_risk_list(view: View, limit: int = LIST_LIMIT):
     )
 
 
+def breaches_list(view: View, limit: int = LIST_LIMIT):
+    """Breaches still unmet on open tickets, most overdue first."""
+    return breached_open(limit=None).filter(ticket__in=view.scope().values("pk"))[:limit]
+
+
 # --- breaches by region ----------------------------------------------------------------------------
 
 
@@ -393,15 +398,9 @@ def repairs_figure(view: View) -> Repairs:
             .order_by("-repeats", "-repairs", key)
         )
 
-    models = grouped("device__model")
+    models = list(grouped("device__model"))
     model_names = DeviceModel.objects.in_bulk([row["device__model"] for row in models if row["device__model"]])
     firmware = grouped("device__firmware_version")
-    technicians = repairs.annotate(fixer=_fixer()).values("fixer")
-    technicians = technicians.annotate(repairs=Count("pk"), repeats=Count("pk", filter=Q(came_back=True))).order_by(
-        "-repeats", "-repairs", "fixer"
-    )
-    technicians = list(technicians)
-    people = Technician.objects.select_related("user").in_bulk([row["fixer"] for row in technicians if row["fixer"]])
     return Repairs(
         resolved=totals["resolved"],
         first_time=totals["first_time"],
@@ -424,16 +423,29 @@ def repairs_figure(view: View) -> Repairs:
             )
             for row in firmware
         ],
-        by_technician=[
-            RepeatRow(
-                str(row["fixer"] or ""),
-                str(people[row["fixer"]]) if row["fixer"] in people else "—",
-                row["repairs"],
-                row["repeats"],
-            )
-            for row in technicians
-        ],
+        by_technician=repeats_by_technician_figure(view),
     )
+
+
+def repeats_by_technician_figure(view: View) -> list[RepeatRow]:
+    """Per technician who last worked a resolved repair: repairs, and those back within 30 days."""
+    rows = list(
+        _resolved_repairs(view)
+        .annotate(came_back=_came_back(), fixer=_fixer())
+        .values("fixer")
+        .annotate(repairs=Count("pk"), repeats=Count("pk", filter=Q(came_back=True)))
+        .order_by("-repeats", "-repairs", "fixer")
+    )
+    people = Technician.objects.select_related("user").in_bulk([row["fixer"] for row in rows if row["fixer"]])
+    return [
+        RepeatRow(
+            str(row["fixer"] or ""),
+            str(people[row["fixer"]]) if row["fixer"] in people else _("Nobody recorded"),
+            row["repairs"],
+            row["repeats"],
+        )
+        for row in rows
+    ]
 
 
 # --- satisfaction, parts, money, visits ------------------------------------------------------------
@@ -538,6 +550,7 @@ class Figures:
     trend: list[Week]
     open: OpenTickets
     at_risk: list
+    breaches: list
     durations: dict[str, Duration]
     regions: list
     workload: list[Workload]
@@ -557,6 +570,7 @@ def figures_compute(view: View) -> Figures:
         trend=compliance_trend_figure(view),
         open=open_figure(view),
         at_risk=list(at_risk_list(view)),
+        breaches=list(breaches_list(view)),
         durations=durations_figure(view),
         regions=breaches_by_region_figure(view),
         workload=workload_figure(view),
@@ -643,3 +657,77 @@ def drill_tickets(view: View, figure: str, arg: str = "") -> QuerySet | None:
     """The tickets behind one number of the dashboard; None for a figure that does not exist."""
     rule = DRILLS.get(figure)
     return None if rule is None else rule(view, arg)
+
+
+# --- the partner API's summary ---------------------------------------------------------------------
+
+
+def summary_figure(view: View) -> dict:
+    """The numbers of `GET /api/v1/sla/summary/` for the caller's tickets: compliance per milestone,
+    open escalations per level, open tickets breached or at risk, and the service figures."""
+    scope = view.scope().values("pk")
+    open_escalations = {level: 0 for level in Level.values}
+    rows = (
+        Escalation.objects.filter(acknowledged_at__isnull=True, ticket__in=scope)
+        .values("level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    open_escalations.update({row["level"]: row["n"] for row in rows})
+    opened = open_figure(view)
+    durations = durations_figure(view)
+    repairs = _resolved_repairs(view).aggregate(
+        resolved=Count("pk"),
+        first_time=Count("pk", filter=~_not_first_time()),
+        repeats=Count("pk", filter=Q(_came_back())),
+    )
+    satisfaction = view.tickets().aggregate(
+        resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
+        rated=Count("feedback"),
+        average=Avg("feedback__rating"),
+    )
+
+    def share(part, whole):
+        return round(part / whole, 4) if whole else None
+
+    def seconds(duration):
+        return None if duration is None else round(duration.total_seconds())
+
+    return {
+        "since": view.period.since,
+        "until": view.period.until,
+        "milestones": {
+            row.milestone: {
+                "on_time": row.on_time,
+                "late": row.late,
+                "missed": row.missed,
+                "pending": row.pending,
+                "compliance": None if row.rate is None else round(row.rate, 4),
+            }
+            for row in compliance_figure(view)
+        },
+        "open_escalations": open_escalations,
+        # As before the dashboard moved: from the escalations and the index of due checks.
+        "breached_tickets": breached_open(limit=None)
+        .filter(ticket__in=scope)
+        .order_by()
+        .values("ticket")
+        .distinct()
+        .count(),
+        "at_risk_tickets": at_risk_open(now=view.now, limit=None)
+        .filter(ticket__in=scope)
+        .order_by()
+        .values("ticket")
+        .distinct()
+        .count(),
+        "filed": view.tickets().count(),
+        "open_tickets": opened.total,
+        "durations": {
+            key: {"count": d.count, "mean_seconds": seconds(d.mean), "p90_seconds": seconds(d.p90)}
+            for key, d in durations.items()
+        },
+        "first_time_fix_rate": share(repairs["first_time"], repairs["resolved"]),
+        "repeat_repair_rate": share(repairs["repeats"], repairs["resolved"]),
+        "csat_average": None if satisfaction["average"] is None else round(satisfaction["average"], 2),
+        "csat_response_rate": share(satisfaction["rated"], satisfaction["resolved"]),
+    }

@@ -115,7 +115,8 @@ class ViewForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Service"), choices=[("", ""), *Kind.choices], required=False)
 
-    def __init__(self, data, *, actor, **kwargs):
+    def __init__(self, data, *, actor, today: datetime.date | None = None, **kwargs):
+        self.today = today or timezone.localdate(timezone=LOCAL)
         data = data.copy()
         # `?days=30` from the old SLA dashboard's links.
         if not data.get("period") and data.get("days") in _DAYS_TO_PRESET:
@@ -130,8 +131,15 @@ class ViewForm(forms.Form):
     def clean(self):
         data = super().clean()
         preset = data.get("period") or DEFAULT_PRESET
-        if preset == Preset.CUSTOM or (not self.data.get("period") and (data.get("start") or data.get("end"))):
-            preset = Preset.CUSTOM
+        start, end = data.get("start"), data.get("end")
+        if preset != Preset.CUSTOM and (start or end):
+            # The form shows a preset's days in the date fields; days changed there make a custom range.
+            shown = period_of(preset, self.today)
+            if (start or shown.first, end or shown.last) != (shown.first, shown.last):
+                preset = Preset.CUSTOM
+                start, end = start or shown.first, end or shown.last
+                data["start"], data["end"] = start, end
+        if preset == Preset.CUSTOM:
             start, end = data.get("start"), data.get("end")
             if start is None:
                 self.add_error("start", _("Choose the first day of the range."))
@@ -164,11 +172,11 @@ class View:
     def from_query(cls, query, *, actor, now: datetime.datetime | None = None) -> "View":
         """Parse a query string (a QueryDict); raises `InvalidView` with the form's errors."""
         now = now or timezone.now()
-        form = ViewForm(query, actor=actor)
+        today = timezone.localtime(now, LOCAL).date()
+        form = ViewForm(query, actor=actor, today=today)
         if not form.is_valid():
             raise InvalidView(form)
         data = form.cleaned_data
-        today = timezone.localtime(now, LOCAL).date()
         return cls(
             actor=actor,
             period=period_of(data["period"], today, data.get("start"), data.get("end")),
@@ -180,6 +188,14 @@ class View:
             kind=data.get("kind") or "",
             now=now,
         )
+
+    @classmethod
+    def for_days(cls, days: int, *, actor, now: datetime.datetime | None = None) -> "View":
+        """The last `days` local days, today included, without filters."""
+        now = now or timezone.now()
+        today = timezone.localtime(now, LOCAL).date()
+        preset = _DAYS_TO_PRESET.get(str(days), Preset.CUSTOM)
+        return cls(actor=actor, period=Period(preset, today - datetime.timedelta(days=days - 1), today), now=now)
 
     # --- the tickets behind the view ---------------------------------------------------------------
 
@@ -234,9 +250,14 @@ class View:
         return params
 
     def query(self, **extra) -> str:
-        """`period=90d&region=sh...` with `extra` added (a figure to drill into); no leading `?`."""
+        """`period=90d&region=sh...` with `extra` added (a figure to drill into) or, when empty, taken
+        out; no leading `?`."""
         params = self.params()
-        params.update({k: v for k, v in extra.items() if v not in (None, "")})
+        for name, value in extra.items():
+            if value in (None, ""):
+                params.pop(name, None)  # an empty extra takes the parameter out
+            else:
+                params[name] = str(value)
         return urlencode(params)
 
 
