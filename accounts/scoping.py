@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
 STAFF_ROLE_NAMES = frozenset({"dispatcher", "manager", "admin"})
+# Who runs the business on the dashboard's figures; dispatchers work from the console instead.
+MANAGER_ROLE_NAMES = frozenset({"manager", "admin"})
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,10 @@ class PartnerPrincipal:
 
 def is_staff_actor(actor) -> bool:
     return bool(actor and actor.is_authenticated and (actor.is_superuser or actor.role in STAFF_ROLE_NAMES))
+
+
+def is_manager_actor(actor) -> bool:
+    return bool(actor and actor.is_authenticated and (actor.is_superuser or actor.role in MANAGER_ROLE_NAMES))
 
 
 def visible_to(queryset: QuerySet, actor) -> QuerySet:

@@ -22,7 +22,7 @@ ROLE_HOME = {
     User.Role.MERCHANT: "tickets:list",
     User.Role.DISPATCHER: "tickets:console",
     User.Role.TECHNICIAN: "tickets:jobs",
-    User.Role.MANAGER: "sla:dashboard",
+    User.Role.MANAGER: "dashboard:dashboard",
     User.Role.PARTNER: "accounts:partner_home",
     User.Role.ADMIN: "admin:index",
 }

@@ -16,7 +16,7 @@ v1 = [
     path("tickets/", include("tickets.api.urls")),
     path("technicians/", include("technicians.api.urls")),
     path("webhooks/", include("webhooks.api.urls")),
-    path("sla/", include("sla.api.urls")),
+    path("sla/", include("dashboard.api.urls")),
 ]
 
 urlpatterns = [

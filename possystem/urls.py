@@ -10,6 +10,7 @@ urlpatterns = [
     path("devices/", include("devices.urls")),
     path("tickets/", include("tickets.urls")),
     path("sla/", include("sla.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

@@ -19,8 +19,6 @@ from sla.calendar import WallClock
 from sla.deadlines import MILESTONES, ClockBook, level_times
 from sla.models import Escalation, Level, Milestone, SLACheck
 from sla.text import duration_text
-from technicians.models import Technician, active_assignment_q
-from technicians.selectors import with_on_shift
 from tickets.models import OPEN_STATUSES, RUNNING_STATUSES, Status, Ticket
 
 # --- one ticket's SLA state -------------------------------------------------------------------------
@@ -235,7 +233,7 @@ class Compliance:
         return "—" if self.rate is None else f"{self.rate * 100:.1f} %"
 
 
-def _outcome_filters(milestone: str, now: datetime.datetime) -> dict[str, Q]:
+def milestone_outcome_q(milestone: str, now: datetime.datetime) -> dict[str, Q]:
     """How a milestone of a ticket turned out, as filters on Ticket (the same rules as
     `_milestone_status`): met on time, met late (or missed and then ended), missed and still
     unmet, or pending (not due yet, or its clock paused before the deadline)."""
@@ -269,7 +267,7 @@ def sla_compliance(*, since: datetime.datetime, until: datetime.datetime, now=No
     now = now or timezone.now()
     aggregates = {}
     for milestone in Milestone:
-        for name, condition in _outcome_filters(milestone, now).items():
+        for name, condition in milestone_outcome_q(milestone, now).items():
             aggregates[f"{milestone}_{name}"] = Count("pk", filter=condition)
     counts = Ticket.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(**aggregates)
     return [
@@ -314,43 +312,6 @@ def at_risk_open(*, now=None, limit: int | None = 20):
     return rows[:limit] if limit else rows
 
 
-@dataclass(frozen=True)
-class Workload:
-    technician: Technician
-    open_jobs: int
-    overdue_jobs: int
-    completed: int
-
-    @property
-    def load(self) -> float:
-        return self.open_jobs / self.technician.capacity if self.technician.capacity else 0.0
-
-    @property
-    def load_percent(self) -> int:
-        return round(self.load * 100)
-
-
-def technician_workload(*, since: datetime.datetime, now=None) -> list[Workload]:
-    """Each technician's open jobs against capacity, the open ones overdue, and the jobs completed
-    since `since`. One query."""
-    now = now or timezone.now()
-    active = active_assignment_q("assignments__")
-    running = ~Q(assignments__ticket__status=Status.WAITING_MERCHANT)
-    overdue = Q(assignments__ticket__onsite_by__lt=now, assignments__ticket__onsite_at__isnull=True) | Q(
-        assignments__ticket__resolve_by__lt=now, assignments__ticket__resolved_at__isnull=True
-    )
-    technicians = (
-        with_on_shift(Technician.objects.select_related("user"), now)
-        .annotate(
-            open_jobs=Count("assignments", filter=active),
-            overdue_jobs=Count("assignments", filter=active & running & overdue),
-            completed=Count("assignments", filter=Q(assignments__completed_at__gte=since)),
-        )
-        .order_by("-open_jobs", "user__username")
-    )
-    return [Workload(t, t.open_jobs, t.overdue_jobs, t.completed) for t in technicians]
-
-
 def tickets_for_export(*, since: datetime.datetime, until: datetime.datetime):
     """Tickets filed in [since, until) with what the CSV report needs, oldest first."""
     return (
@@ -359,27 +320,3 @@ def tickets_for_export(*, since: datetime.datetime, until: datetime.datetime):
         .annotate(escalation_count=Count("escalations"))
         .order_by("created_at", "pk")
     )
-
-
-def sla_summary(*, since: datetime.datetime, until: datetime.datetime, now=None) -> dict:
-    """The numbers of the dashboard, for the API: compliance per milestone, open escalations per
-    level, and how many open tickets are breached or at risk."""
-    now = now or timezone.now()
-    compliance = sla_compliance(since=since, until=until, now=now)
-    return {
-        "since": since,
-        "until": until,
-        "milestones": {
-            row.milestone: {
-                "on_time": row.on_time,
-                "late": row.late,
-                "missed": row.missed,
-                "pending": row.pending,
-                "compliance": None if row.rate is None else round(row.rate, 4),
-            }
-            for row in compliance
-        },
-        "open_escalations": open_escalation_counts(),
-        "breached_tickets": breached_open(limit=None).order_by().values("ticket").distinct().count(),
-        "at_risk_tickets": at_risk_open(now=now, limit=None).order_by().values("ticket").distinct().count(),
-    }

@@ -1,14 +1,12 @@
-"""SLA pages for staff: the escalations inbox, the manager dashboard and its CSV export."""
+"""SLA pages for staff: the escalations inbox. (The manager's dashboard is the `dashboard` app.)"""
 
-import csv
-import datetime
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,13 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.scoping import is_staff_actor
 from possystem.errors import DomainError
-from possystem.formats import local_minute
 from sla import selectors, services
-from sla.deadlines import ClockBook
 from sla.models import Escalation, Level, Milestone
 from sla.text import duration_text
-
-PERIODS = (7, 30, 90)
 
 
 def staff_required(view):
@@ -37,16 +31,6 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _period(request) -> tuple[int, datetime.datetime, datetime.datetime]:
-    try:
-        days = int(request.GET.get("days", 30))
-    except ValueError:
-        days = 30
-    days = days if days in PERIODS else 30
-    until = timezone.now()
-    return days, until - datetime.timedelta(days=days), until
 
 
 @require_GET
@@ -98,86 +82,3 @@ def escalation_acknowledge(request, pk: int):
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)
     return redirect("sla:escalations")
-
-
-@require_GET
-@staff_required
-def dashboard(request):
-    days, since, until = _period(request)
-    return render(
-        request,
-        "sla/dashboard.html",
-        {
-            "days": days,
-            "periods": PERIODS,
-            "since": since,
-            "compliance": selectors.sla_compliance(since=since, until=until),
-            "counts": selectors.open_escalation_counts(),
-            "breaches": selectors.breached_open(),
-            "at_risk": selectors.at_risk_open(),
-            "workload": selectors.technician_workload(since=since),
-        },
-    )
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-# Spreadsheet programs run cells that start with these as formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return local_minute(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-@require_GET
-@staff_required
-def dashboard_export(request):
-    """Tickets filed in the period with each milestone's deadline, when it was met and its state."""
-    _days, since, until = _period(request)
-    header = [_("Ticket"), _("Merchant"), _("Kind"), _("Priority"), _("Status"), _("Filed at")]
-    for milestone in Milestone:
-        header += [
-            _("%(milestone)s deadline") % {"milestone": milestone.label},
-            _("%(milestone)s met at") % {"milestone": milestone.label},
-            _("%(milestone)s state") % {"milestone": milestone.label},
-        ]
-    header.append(_("Escalations"))
-
-    def rows():
-        clocks = ClockBook()
-        now = timezone.now()
-        yield header
-        for ticket in selectors.tickets_for_export(since=since, until=until).iterator(chunk_size=1000):
-            status = {
-                m.milestone: m for m in selectors.ticket_sla_status(ticket=ticket, now=now, clocks=clocks).milestones
-            }
-            row = [
-                ticket.number,
-                ticket.merchant.name,
-                ticket.get_kind_display(),
-                ticket.get_priority_display(),
-                ticket.get_status_display(),
-                ticket.created_at,
-            ]
-            for milestone in Milestone:
-                entry = status.get(milestone)
-                row += [entry.deadline, entry.met_at, entry.state_label] if entry else ["", "", ""]
-            row.append(ticket.escalation_count)
-            yield [_cell(value) for value in row]
-
-    writer = csv.writer(_Echo())
-    # A byte-order mark so spreadsheet programs read the Chinese names as UTF-8.
-    stream = (("\ufeff" if index == 0 else "") + writer.writerow(row) for index, row in enumerate(rows()))
-    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
-    filename = f"sla-{timezone.localdate(since):%Y%m%d}-{timezone.localdate(until):%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

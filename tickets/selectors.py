@@ -34,6 +34,13 @@ def ticket_list(*, actor, status: str = "", search: str = ""):
     return tickets.order_by("-created_at", "-pk")
 
 
+def with_console_rows(tickets):
+    """What a console row (`tickets/_console_row.html`) shows, loaded with the tickets."""
+    return tickets.select_related("merchant__region", "device__model", "device__region", "sla_policy").prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("technician__user").order_by("pk"))
+    )
+
+
 def ticket_console(
     *,
     actor,
@@ -49,20 +56,13 @@ def ticket_console(
     `assigned` is "yes" (a technician is on the job), "no" (nobody is), or blank.
     """
     on_the_job = Exists(Assignment.objects.active().filter(ticket=OuterRef("pk")))
-    tickets = (
-        visible_to(Ticket.objects.all(), actor)
-        .select_related("merchant__region", "device__model", "device__region", "sla_policy")
-        .prefetch_related(
-            Prefetch("assignments", queryset=Assignment.objects.select_related("technician__user").order_by("pk"))
-        )
-        .annotate(
-            next_due=Case(
-                When(responded_at__isnull=True, then=F("respond_by")),
-                When(onsite_at__isnull=True, onsite_by__isnull=False, then=F("onsite_by")),
-                When(resolved_at__isnull=True, then=F("resolve_by")),
-                default=None,
-                output_field=DateTimeField(),
-            )
+    tickets = with_console_rows(visible_to(Ticket.objects.all(), actor)).annotate(
+        next_due=Case(
+            When(responded_at__isnull=True, then=F("respond_by")),
+            When(onsite_at__isnull=True, onsite_by__isnull=False, then=F("onsite_by")),
+            When(resolved_at__isnull=True, then=F("resolve_by")),
+            default=None,
+            output_field=DateTimeField(),
         )
     )
     tickets = _by_status(tickets, status)

@@ -1,8 +1,6 @@
-"""What staff see: the SLA state on a ticket, the escalations inbox, the manager dashboard, the CSV
-export and the summary API. Merchants, technicians and partners see none of the staff pages."""
+"""What staff see: the SLA state on a ticket and the escalations inbox. Merchants, technicians and
+partners see none of the staff pages. (The manager's dashboard: tests/dashboard.)"""
 
-import csv
-import io
 
 import pytest
 import time_machine
@@ -173,8 +171,6 @@ class TestTheEscalationsInbox:
 
         assert client.get(reverse("sla:escalations")).status_code == 403
         assert client.post(reverse("sla:escalation_acknowledge", args=[escalation.pk])).status_code == 403
-        assert client.get(reverse("sla:dashboard")).status_code == 403
-        assert client.get(reverse("sla:export")).status_code == 403
 
     def test_the_list_costs_the_same_for_more_escalations(self, client, file_at, told, django_assert_max_num_queries):
         for hour in range(6):
@@ -184,99 +180,3 @@ class TestTheEscalationsInbox:
 
         with django_assert_max_num_queries(12):
             assert client.get(reverse("sla:escalations")).status_code == 200
-
-
-class TestTheDashboard:
-    def test_it_is_the_managers_home_page(self, client, told):
-        client.force_login(told["manager"])
-
-        assert client.get("/", follow=False)["Location"] == reverse("sla:dashboard")
-
-    def test_it_shows_compliance_breaches_at_risk_and_workload(self, client, file_at, told, technician):
-        on_time = file_at(at(2026, 11, 20, 10))
-        with time_machine.travel(at(2026, 11, 20, 11), tick=False):
-            tickets.ticket_assign(ticket=on_time, technician=technician, by=told["dispatcher"])
-        late = file_at(at(2026, 11, 24, 9))
-        scan_at(at(2026, 11, 25, 9, 30))
-        client.force_login(told["manager"])
-
-        with time_machine.travel(at(2026, 11, 25, 10), tick=True):
-            response = client.get(reverse("sla:dashboard") + "?days=30")
-
-        assert response.status_code == 200
-        compliance = {row.milestone: row for row in response.context["compliance"]}
-        assert (compliance["respond"].on_time, compliance["respond"].missed) == (1, 1)
-        assert compliance["respond"].percent == "50.0 %"
-        assert compliance["onsite"].missed == 1  # the first ticket's visit was due on the 22nd
-        html = response.content.decode()
-        assert late.number in html
-        workload = {row.technician: row for row in response.context["workload"]}
-        assert (workload[technician].open_jobs, workload[technician].overdue_jobs) == (1, 1)
-
-    def test_the_csv_export_has_a_row_per_ticket_with_each_milestones_state(self, client, file_at, told, dispatcher):
-        ticket = file_at(at(2026, 11, 24, 9))
-        with time_machine.travel(at(2026, 11, 24, 10), tick=False):
-            tickets.ticket_acknowledge(ticket=ticket, by=dispatcher)
-        client.force_login(told["manager"])
-
-        with time_machine.travel(at(2026, 11, 25, 10), tick=True):
-            response = client.get(reverse("sla:export") + "?days=7")
-
-        assert response["Content-Type"] == "text/csv; charset=utf-8"
-        content = b"".join(response.streaming_content).decode("utf-8-sig")
-        rows = list(csv.reader(io.StringIO(content)))
-        assert rows[0][:2] == ["Ticket", "Merchant"]
-        assert rows[1][0] == ticket.number
-        assert rows[1][6:9] == ["2026-11-25 09:00", "2026-11-24 10:00", "Met"]
-        assert len(rows) == 2
-
-    def test_a_formula_in_a_merchant_name_is_not_run_by_a_spreadsheet(self, client, file_at, told, merchant):
-        merchant.merchant.name = "=HYPERLINK(1)"
-        merchant.merchant.save(update_fields=["name"])
-        file_at(at(2026, 11, 24, 9))
-        client.force_login(told["manager"])
-
-        with time_machine.travel(at(2026, 11, 25, 10), tick=True):
-            content = b"".join(client.get(reverse("sla:export")).streaming_content).decode("utf-8-sig")
-
-        assert "'=HYPERLINK(1)" in content
-
-
-@pytest.mark.urls("tests.sla.urls")
-class TestTheSummaryApi:
-    def test_staff_get_the_numbers(self, client, escalated, told):
-        client.force_login(told["dispatcher"])
-
-        with time_machine.travel(at(2026, 11, 28, 10, 15), tick=True):
-            response = client.get("/api/v1/sla/summary/?days=7")
-
-        assert response.status_code == 200
-        body = response.json()
-        assert body["open_escalations"] == {"at_risk": 2, "breached": 1, "manager": 0}
-        assert body["breached_tickets"] == 1
-        assert body["at_risk_tickets"] == 1
-        assert body["milestones"]["respond"] == {
-            "on_time": 0,
-            "late": 0,
-            "missed": 1,
-            "pending": 1,
-            "compliance": 0.0,
-        }
-        assert body["since"].endswith("+08:00")
-
-    def test_a_bad_period_is_a_field_error(self, client, told):
-        client.force_login(told["manager"])
-
-        response = client.get("/api/v1/sla/summary/?days=0")
-
-        assert response.status_code == 400
-        assert "days" in response.json()["errors"]
-
-    @pytest.mark.parametrize("persona", ["merchant", "partner"])
-    def test_others_are_refused(self, client, persona, request):
-        client.force_login(request.getfixturevalue(persona))
-
-        assert client.get("/api/v1/sla/summary/").status_code == 403
-
-    def test_anonymous_callers_are_refused(self, client):
-        assert client.get("/api/v1/sla/summary/").status_code in (401, 403)

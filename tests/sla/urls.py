@@ -4,4 +4,4 @@ from django.urls import include, path
 
 from possystem.urls import urlpatterns as project
 
-urlpatterns = [*project, path("api/v1/sla/", include("sla.api.urls"))]
+urlpatterns = [*project, path("api/v1/sla/", include("dashboard.api.urls"))]
