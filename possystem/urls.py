@@ -9,6 +9,7 @@ urlpatterns = [
     path("devices/", include("devices.urls")),
     path("tickets/", include("tickets.urls")),
     path("sla/", include("sla.urls")),
+    path("dashboard/exports/", include("dashboard.export_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]
