@@ -97,7 +97,11 @@ def weekly_figures(*, since: datetime.date, until: datetime.date, now: datetime.
     regions = Region.objects.in_bulk([row["region"] for row in by_region])
     # The technician on the job: an assignment neither declined nor handed to someone else.
     by_technician = (
-        breaches.filter(ticket__assignments__declined_at__isnull=True, ticket__assignments__released_at__isnull=True)
+        breaches.filter(
+            ticket__assignments__isnull=False,
+            ticket__assignments__declined_at__isnull=True,
+            ticket__assignments__released_at__isnull=True,
+        )
         .values("ticket__assignments__technician")
         .annotate(n=Count("ticket", distinct=True))
         .order_by("-n", "ticket__assignments__technician")[:WORST]
