@@ -41,8 +41,12 @@ def manager_required(view):
 
 
 class PeriodExportForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("To (included)"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    until = forms.DateField(
+        label=gettext_lazy("To (included)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     format = forms.ChoiceField(label=gettext_lazy("Format"), choices=Export.Format.choices, initial="xlsx")
 
     def clean(self):
