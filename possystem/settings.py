@@ -287,6 +287,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(NOTIFICATION_REQUEUE_AFTER_SECONDS),
         "options": {"expires": float(NOTIFICATION_REQUEUE_AFTER_SECONDS)},
     },
+    # Exports: a job whose worker died is started again (or given up on), old files are deleted.
+    "dashboard-exports-sweep": {"task": "dashboard.exports_sweep", "schedule": 60.0, "options": {"expires": 60.0}},
+    # Monday 08:00 in CELERY_TIMEZONE (Asia/Shanghai): last week's summary to every manager.
+    "dashboard-weekly-summary": {
+        "task": "dashboard.weekly_summary",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
 }
 
 # --- Mail -------------------------------------------------------------------------------------------
@@ -333,6 +340,19 @@ except ValueError as error:
     raise ImproperlyConfigured(f"SLA_BUSINESS_HOURS must look like 09:00-18:00, not {SLA_BUSINESS_HOURS!r}") from error
 if SLA_BUSINESS_OPENS >= SLA_BUSINESS_CLOSES:
     raise ImproperlyConfigured("SLA_BUSINESS_HOURS must open before it closes")
+
+# --- Exports (dashboard) ----------------------------------------------------------------------------
+# A view's tickets up to this many rows download at once; more are written by a worker (a job with
+# its progress and a download link), so a web process never spends minutes on one request.
+EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=5000)
+# Files written by workers are kept this many days, then deleted (beat: dashboard.exports_sweep).
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
+# A running export reports progress at least this often; one silent for longer lost its worker and
+# is started again, at most EXPORT_MAX_ATTEMPTS times in all.
+EXPORT_LEASE_SECONDS = env.int("EXPORT_LEASE_SECONDS", default=120)
+EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
+if min(EXPORT_BACKGROUND_ROWS, EXPORT_KEEP_DAYS, EXPORT_LEASE_SECONDS, EXPORT_MAX_ATTEMPTS) < 1:
+    raise ImproperlyConfigured("EXPORT_* settings must be 1 or more")
 
 # --- REST API ---------------------------------------------------------------------------------------
 # Partners send `Authorization: Api-Key <key>` (api.authentication); browser users their session.

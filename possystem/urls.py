@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("sla/", include("sla.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("dashboard/exports/", include("dashboard.export_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

@@ -9,6 +9,7 @@ from django.http import QueryDict
 
 from dashboard.filters import View
 from tests import factories
+from tests.browser.conftest import browser, open_page  # noqa: F401  (browser fixtures)
 from tests.helpers import at
 from tickets.models import Ticket
 

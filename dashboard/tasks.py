@@ -1,0 +1,21 @@
+from celery import shared_task
+
+from dashboard.exports import export_run, exports_sweep
+from dashboard.weekly import weekly_summary_send
+
+
+@shared_task(name="dashboard.export_run", ignore_result=True)
+def export_run_task(export_id: int) -> bool:
+    """Write one export's file; a job already finished or held by a live worker is left alone, so a
+    task the broker redelivers (a long export outlasts its visibility timeout) does nothing."""
+    return export_run(export_id=export_id)
+
+
+@shared_task(name="dashboard.exports_sweep", ignore_result=True)
+def exports_sweep_task() -> dict:
+    return exports_sweep()
+
+
+@shared_task(name="dashboard.weekly_summary", ignore_result=True)
+def weekly_summary_task() -> int:
+    return weekly_summary_send()
