@@ -133,6 +133,27 @@ def milestone_running(ticket, milestone: str) -> bool:
     )
 
 
+def next_due_of(ticket, **changes) -> datetime.datetime | None:
+    """The next deadline the ticket still has to meet while its clocks run: the response, then the
+    visit, then the repair; None when no clock runs (paused, met, resolved, closed, cancelled, no
+    policy). `changes` are field values about to be written (a transition's UPDATE), read in place
+    of the ticket's own. The console orders open tickets by it (`Ticket.next_due`).
+    """
+
+    def value(name):
+        return changes[name] if name in changes else getattr(ticket, name)
+
+    if value("status") not in RUNNING_STATUSES or value("sla_policy_id") is None:
+        return None
+    if value("responded_at") is None:
+        return value("respond_by")
+    if value("onsite_at") is None and value("onsite_by") is not None:
+        return value("onsite_by")
+    if value("resolved_at") is None:
+        return value("resolve_by")
+    return None
+
+
 def level_times(*, ticket, milestone: str, clocks: Clocks) -> dict[str, datetime.datetime]:
     """When each level of a milestone is reached, from its current deadline.
 

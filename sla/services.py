@@ -34,7 +34,7 @@ from notifications.services import Message, deliveries_queue
 from possystem.errors import ActionNotAllowed, StateConflict
 from possystem.formats import local_minute
 from sla.calendar import WorkingCalendar
-from sla.deadlines import ClockBook, Clocks, level_times, milestone_running
+from sla.deadlines import ClockBook, Clocks, level_times, milestone_running, next_due_of
 from sla.models import LEVEL_ORDER, Escalation, Level, Milestone, ScannerHeartbeat, SLACheck, SLAPolicy
 from sla.text import duration_text, milestone_phrase
 from technicians.models import Assignment
@@ -72,8 +72,14 @@ def ticket_sla_changed(*, ticket, now: datetime.datetime, calendar: WorkingCalen
     change to a ticket's status, deadlines or milestones (tickets.services._move, filing).
 
     Deletes the ticket's checks first: if the scanner holds one, this waits for its batch to
-    commit, and the escalations read next include what that batch fired.
+    commit, and the escalations read next include what that batch fired. Keeps `Ticket.next_due`
+    (the console's order) true as well: transitions and filing write it in their own UPDATE or
+    INSERT, so this costs a query only when a caller changed a milestone without it.
     """
+    next_due = next_due_of(ticket)
+    if ticket.next_due != next_due:
+        Ticket.objects.filter(pk=ticket.pk).update(next_due=next_due)
+        ticket.next_due = next_due
     SLACheck.objects.filter(ticket_id=ticket.pk).delete()
     if not any(milestone_running(ticket, milestone) for milestone in Milestone):
         return

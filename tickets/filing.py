@@ -14,7 +14,7 @@ from accounts.validators import mobile_checked
 from devices.models import Device
 from possystem.errors import ActionNotAllowed, InvalidInput
 from possystem.formats import local_minute
-from sla.deadlines import Deadlines, deadlines_compute
+from sla.deadlines import Deadlines, deadlines_compute, next_due_of
 from sla.services import sla_policy_for, ticket_sla_changed
 from tickets.events import actor_user, ticket_event_record
 from tickets.models import Channel, Kind, Priority, Status, Ticket, TicketEvent, TicketSequence
@@ -165,7 +165,7 @@ def _ticket_create(*, merchant, device, kind, fault_category, by, submission_key
         if policy is not None
         else Deadlines(None, None, None)
     )
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         number=ticket_number_next(day=filed_on),
         merchant=merchant,
         device=device,
@@ -183,6 +183,8 @@ def _ticket_create(*, merchant, device, kind, fault_category, by, submission_key
         **deadlines.as_fields(),
         **fields,
     )
+    ticket.next_due = next_due_of(ticket)
+    ticket.save(force_insert=True)
     ticket_event_record(
         ticket=ticket,
         kind=TicketEvent.Kind.CREATED,

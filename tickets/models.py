@@ -116,6 +116,11 @@ class Ticket(models.Model):
     paused_from_status = models.CharField(
         _("status before the pause"), max_length=16, choices=Status.choices, blank=True
     )
+    # The next deadline still to meet while the clocks run (the response, then the visit, then the
+    # repair); empty when none runs: paused, every milestone met, closed, cancelled, no SLA policy.
+    # `sla.deadlines.next_due_of` decides it; the transition or filing that changes a ticket writes
+    # it in its own UPDATE, `sla.services.ticket_sla_changed` corrects it in the same transaction.
+    next_due = models.DateTimeField(_("next deadline"), null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("filed at"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -160,6 +165,26 @@ class Ticket(models.Model):
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
             # Auto-close of resolved tickets (tickets.services.tickets_close_resolved).
             models.Index(fields=["resolved_at"], condition=Q(status="resolved"), name="ticket_resolved_open"),
+            # The console (tickets.selectors.ticket_console), open tickets: ORDER BY next_due NULLS
+            # LAST, created_at, id LIMIT n, and its seek to the next page, walk this index in order.
+            # A B-tree's ascending order puts NULLs last, so paused tickets come after running ones.
+            models.Index(
+                fields=["next_due", "created_at", "id"], condition=Q(status__in=OPEN_STATUSES), name="ticket_console"
+            ),
+            # The console's priority and kind filters over open tickets, in the same order.
+            models.Index(
+                fields=["priority", "next_due", "created_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_console_priority",
+            ),
+            models.Index(
+                fields=["kind", "next_due", "created_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_console_kind",
+            ),
+            # The console filtered by one status (open or not), and over all statuses, in the same order.
+            models.Index(fields=["status", "next_due", "created_at", "id"], name="ticket_console_status"),
+            models.Index(fields=["next_due", "created_at", "id"], name="ticket_console_all"),
         ]
 
     def __str__(self):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.scoping import is_staff_actor, visible_to
 from devices.models import Device, SparePart
+from possystem.seek import Key, SeekPage, seek_page
 from technicians.matching import Fit, Job, fit_of
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
 from technicians.selectors import for_matching
@@ -14,6 +15,16 @@ from tickets.models import OPEN_STATUSES, Quote, Status, Ticket, TicketEvent, Ti
 
 # A list filter that is not a status of its own: every status a ticket can still move on from.
 OPEN = "open"
+
+
+def ticket_search_q(search: str) -> Q:
+    """Tickets whose number, terminal serial, merchant name or contact phone contain `search`."""
+    return (
+        Q(number__icontains=search)
+        | Q(device__serial_number__icontains=search)
+        | Q(merchant__name__icontains=search)
+        | Q(contact_phone__icontains=search)
+    )
 
 
 def _by_status(tickets, status: str):
@@ -41,6 +52,12 @@ def with_console_rows(tickets):
     )
 
 
+# The console's order: the next deadline still to meet (tickets whose clocks do not run, paused ones
+# among them, after all the others), then the oldest filed first. `Ticket.next_due` is stored and kept
+# by the SLA code, so an index serves the order (`ticket_console` and the filters' indexes).
+CONSOLE_ORDER = (Key("next_due", nullable=True), Key("created_at"), Key("pk"))
+
+
 def ticket_console(
     *,
     actor,
@@ -52,19 +69,12 @@ def ticket_console(
     search: str = "",
 ):
     """The dispatcher's queue: tickets by their next unmet deadline, soonest (or most overdue) first.
+    Unordered: `console_page` orders it and takes a page.
 
     `assigned` is "yes" (a technician is on the job), "no" (nobody is), or blank.
     """
     on_the_job = Exists(Assignment.objects.active().filter(ticket=OuterRef("pk")))
-    tickets = with_console_rows(visible_to(Ticket.objects.all(), actor)).annotate(
-        next_due=Case(
-            When(responded_at__isnull=True, then=F("respond_by")),
-            When(onsite_at__isnull=True, onsite_by__isnull=False, then=F("onsite_by")),
-            When(resolved_at__isnull=True, then=F("resolve_by")),
-            default=None,
-            output_field=DateTimeField(),
-        )
-    )
+    tickets = with_console_rows(visible_to(Ticket.objects.all(), actor))
     tickets = _by_status(tickets, status)
     if priority:
         tickets = tickets.filter(priority=priority)
@@ -79,13 +89,14 @@ def ticket_console(
     elif assigned == "no":
         tickets = tickets.exclude(on_the_job)
     if search:
-        tickets = tickets.filter(
-            Q(number__icontains=search)
-            | Q(device__serial_number__icontains=search)
-            | Q(merchant__name__icontains=search)
-            | Q(contact_phone__icontains=search)
-        )
-    return tickets.order_by(F("next_due").asc(nulls_last=True), "created_at", "pk")
+        tickets = tickets.filter(ticket_search_q(search))
+    return tickets
+
+
+def console_page(tickets, *, after: str = "", size: int) -> SeekPage:
+    """A page of the console's queue after the position `after` (a token from the page before), with
+    the queue's size counted up to a cap: three queries (rows, count, assignments) at any depth."""
+    return seek_page(tickets, keys=CONSOLE_ORDER, after=after, size=size)
 
 
 def reports_prefetch(prefix: str = "") -> Prefetch:

@@ -25,7 +25,7 @@ from accounts.validators import mobile_checked
 from devices.models import SparePart
 from possystem.errors import InvalidInput, OutOfStock, StateConflict, TooManyAttempts
 from possystem.formats import local_minute, money
-from sla.deadlines import deadlines_after_pause
+from sla.deadlines import deadlines_after_pause, next_due_of
 from sla.services import ticket_sla_changed
 from technicians.matching import concerns_text
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
@@ -64,6 +64,8 @@ def _move(
         refusal = transition_refusal(ticket, to_status)
         if refusal is not None:
             raise refusal
+    # The console's order moves in the same UPDATE (sla.services.ticket_sla_changed then finds it true).
+    fields["next_due"] = next_due_of(ticket, status=to_status, **fields)
     updated = Ticket.objects.filter(pk=ticket.pk, status=from_status).update(status=to_status, updated_at=now, **fields)
     if updated != 1:
         raise StateConflict()

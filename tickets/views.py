@@ -103,8 +103,8 @@ def ticket_console(request):
     regions = list(Region.objects.order_by("code"))
     if filters["region"] not in {r.code for r in regions}:
         filters["region"] = ""
-    page = Paginator(selectors.ticket_console(actor=request.user, **filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = selectors.console_page(
+        selectors.ticket_console(actor=request.user, **filters), after=request.GET.get("after", ""), size=PAGE_SIZE
     )
     return render(
         request,

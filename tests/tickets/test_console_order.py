@@ -1,0 +1,145 @@
+"""The console's order comes from a stored column (`Ticket.next_due`) and seeks page by page; it is
+the order the console used to compute on every request, with paused tickets after running ones."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db.models import Case, DateTimeField, F, When
+from django.urls import reverse
+
+from possystem.seek import seek_page
+from sla.deadlines import next_due_of
+from tests.factories import TechnicianFactory, file_ticket
+from tests.helpers import at, check_in
+from tickets import selectors, services
+from tickets.models import OPEN_STATUSES, Status, Ticket
+
+pytestmark = pytest.mark.django_db
+
+MORNING = at(2026, 12, 1, 9)
+
+
+def old_next_due():
+    """The console's order before the column: a CASE over the three deadlines, on every request."""
+    return Case(
+        When(responded_at__isnull=True, then=F("respond_by")),
+        When(onsite_at__isnull=True, onsite_by__isnull=False, then=F("onsite_by")),
+        When(resolved_at__isnull=True, then=F("resolve_by")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+
+
+@pytest.fixture
+def queue(merchant, dispatcher, sla_policy):
+    """Open tickets with every kind of next deadline: overdue responses, met responses waiting for a
+    visit, a met visit waiting for the repair, a consultation (no visit), a pause, a resumed pause
+    (its deadlines moved), two filed at the same moment, and closed ones."""
+    technician = TechnicianFactory()
+
+    def file(hour, minute=0, **overrides):
+        with time_machine.travel(MORNING + datetime.timedelta(hours=hour, minutes=minute), tick=False):
+            return file_ticket(merchant, **overrides)
+
+    def later(hour, action, **kwargs):
+        with time_machine.travel(MORNING + datetime.timedelta(hours=hour), tick=False):
+            return action(**kwargs)
+
+    tickets = {
+        "overdue": file(-30),
+        "new": file(0),
+        "twin_a": file(1),
+        "twin_b": file(1),
+        "acknowledged": file(-2),
+        "visited": file(-3),
+        "consultation": file(-1, kind="consultation", fault_category=""),
+        "paused": file(-4),
+        "resumed": file(-5),
+        "paused_late": file(2),
+        "resolved": file(-6),
+        "cancelled": file(-7),
+    }
+    later(0, services.ticket_acknowledge, ticket=tickets["acknowledged"], by=dispatcher)
+    later(0, services.ticket_acknowledge, ticket=tickets["consultation"], by=dispatcher)
+    later(0, services.ticket_assign, ticket=tickets["visited"], technician=technician, by=dispatcher)
+    with time_machine.travel(MORNING + datetime.timedelta(hours=1), tick=False):
+        check_in(tickets["visited"], technician)
+    later(0, services.ticket_pause, ticket=tickets["paused"], by=dispatcher, reason="Waiting for the quote.")
+    later(3, services.ticket_pause, ticket=tickets["paused_late"], by=dispatcher, reason="Waiting for photos.")
+    later(0, services.ticket_pause, ticket=tickets["resumed"], by=dispatcher, reason="Waiting for photos.")
+    later(20, services.ticket_resume, ticket=tickets["resumed"], by=dispatcher)
+    later(0, services.ticket_acknowledge, ticket=tickets["resolved"], by=dispatcher)
+    later(1, services.ticket_resolve, ticket=tickets["resolved"], by=dispatcher, outcome="remote", work_done="Reset.")
+    later(0, services.ticket_cancel, ticket=tickets["cancelled"], by=dispatcher)
+    return tickets
+
+
+def test_the_stored_next_deadline_is_the_one_the_sla_code_computes(queue):
+    for ticket in Ticket.objects.all():
+        assert ticket.next_due == next_due_of(ticket), ticket.number
+    assert queue["paused"].next_due is None
+    stored = Ticket.objects.get(pk=queue["visited"].pk)
+    assert stored.next_due == stored.resolve_by  # response and visit met: the repair is next
+
+
+def test_the_console_keeps_the_old_order_with_paused_tickets_after_running_ones(dispatcher, queue):
+    old = list(
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .annotate(old_due=old_next_due())
+        .order_by(F("old_due").asc(nulls_last=True), "created_at", "pk")
+    )
+    running = [t for t in old if t.status != Status.WAITING_MERCHANT]
+    paused = sorted((t for t in old if t.status == Status.WAITING_MERCHANT), key=lambda t: (t.created_at, t.pk))
+    assert [t.number for t in old] != [t.number for t in running + paused]  # the pause really moved some
+
+    page = selectors.console_page(selectors.ticket_console(actor=dispatcher), size=50)
+
+    assert [t.number for t in page.rows] == [t.number for t in running + paused]
+    assert page.rows[0] == queue["overdue"]
+    assert [t for t in page.rows if t in (queue["twin_a"], queue["twin_b"])] == [queue["twin_a"], queue["twin_b"]]
+    assert (page.count, page.count_capped, page.next_after) == (len(old), False, None)
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"status": ""}, {"status": "waiting_merchant"}, {"priority": "normal"}, {"kind": "repair"}]
+)
+def test_pages_of_two_walk_the_same_order_as_one_long_page(dispatcher, queue, filters):
+    tickets = selectors.ticket_console(actor=dispatcher, **filters)
+    whole = selectors.console_page(tickets, size=100).rows
+    walked, after = [], ""
+    while True:
+        page = selectors.console_page(tickets, after=after, size=2)
+        walked += page.rows
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert walked == whole
+    assert len(whole) > 1
+
+
+def test_the_console_pages_forward_and_says_how_many_are_queued(client, dispatcher, queue, settings):
+    client.force_login(dispatcher)
+    first = client.get(reverse("tickets:console"), {"priority": "normal"})
+    html = first.content.decode()
+    assert "10 tickets" in html
+    assert "First page" not in html  # 20 a page: everything fits
+
+    token = selectors.console_page(selectors.ticket_console(actor=dispatcher), size=3).next_after
+    second = client.get(reverse("tickets:console"), {"after": token}).content.decode()
+    assert "First page" in second
+    assert queue["overdue"].number not in second
+
+
+@pytest.mark.parametrize("token", ["nonsense", "WyJ4Il0", "W251bGwsbnVsbCxudWxsXQ", "%00", "W10"])
+def test_a_position_that_is_not_ours_starts_from_the_top(client, dispatcher, queue, token):
+    client.force_login(dispatcher)
+    response = client.get(reverse("tickets:console"), {"after": token})
+    assert response.status_code == 200
+    assert queue["overdue"].number in response.content.decode()
+
+
+def test_the_queue_size_stops_counting_at_the_cap(dispatcher, queue, monkeypatch):
+    monkeypatch.setattr("possystem.seek.COUNT_CAP", 4)
+    page = seek_page(selectors.ticket_console(actor=dispatcher), keys=selectors.CONSOLE_ORDER, size=2)
+    assert (page.count, page.count_capped) == (4, True)
