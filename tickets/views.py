@@ -297,6 +297,8 @@ def _render_detail(request, ticket: Ticket, **bound):
         "report": ticket.report if ticket.status in (Status.RESOLVED, Status.CLOSED) else None,
         "feedback": getattr(ticket, "feedback", None),
         "allowed": allowed,
+        # On a technician's phone the job's next step comes before the information about it.
+        "next_step_first": user.role == User.Role.TECHNICIAN,
         "sees_internal": selectors.sees_internal(actor=user, ticket=ticket),
         "candidates": selectors.assignment_candidates(actor=user, ticket=ticket, now=now)
         if allowed[Action.ASSIGN]

@@ -428,3 +428,17 @@ def test_a_manager_rejects_a_visit_staff_recorded_from_the_ticket_page(
     assert 'data-testid="visit-rejected"' in page and "Why rejected: The merchant says nobody came." in page
     assert "Visit of" in page and "rejected: it does not count as on site" in page
     assert reject not in page  # decided: no second button
+
+
+def test_on_a_technicians_page_the_next_step_comes_before_the_information(client, dispatcher, ticket, zhang):
+    services.ticket_assign(ticket=ticket, technician=zhang, by=dispatcher)
+    client.force_login(zhang.user)
+    page = client.get(url("detail", ticket)).content.decode()
+    assert page.count('data-testid="quick-actions"') == 1
+    assert page.index('data-testid="quick-actions"') < page.index('data-testid="request"')
+    assert page.index('data-testid="accept"') < page.index('data-testid="warranty"')
+    # Staff keep it in the side column, after the information.
+    client.force_login(dispatcher)
+    page = client.get(url("detail", ticket)).content.decode()
+    assert page.count('data-testid="quick-actions"') == 1
+    assert page.index('data-testid="request"') < page.index('data-testid="quick-actions"')
