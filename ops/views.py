@@ -1,6 +1,7 @@
 """The operators' endpoints: `/metrics` for Prometheus, `/readyz` for orchestrators."""
 
 import hmac
+import logging
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
@@ -9,6 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from ops.metrics import exposition
 from ops.readiness import readiness
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -35,8 +38,14 @@ def readyz(request):
     the failing checks named. Cheap enough for a probe every few seconds (three round trips)."""
     checks = readiness()
     ready = all(check.ok for check in checks)
-    return JsonResponse(
+    response = JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": {check.name: check.as_dict() for check in checks}},
         status=200 if ready else 503,
         json_dumps_params={"ensure_ascii": False},
     )
+    if not ready:
+        # One warning naming what failed, instead of Django's "Service Unavailable" error line for
+        # every probe: a probe every few seconds during a beat outage is not an error of this view.
+        logger.warning("Not ready: %s", ", ".join(f"{c.name} ({c.detail})" for c in checks if not c.ok))
+        response._has_been_logged = True  # read by django.utils.log.log_response
+    return response

@@ -32,11 +32,20 @@ class TechnicianAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
 
 
-# Visits are recorded and approved on the ticket page (tickets.services), which keeps the timeline
+# Visits are recorded, approved and rejected on the ticket page (tickets.services), which keeps the timeline
 # and the on-site milestone in step; here they are only read.
 @admin.register(Visit)
 class VisitAdmin(ReadOnlyAdmin):
-    list_display = ("ticket", "technician", "at", "verified", "code_matched", "distance_m", "approved_at")
+    list_display = (
+        "ticket",
+        "technician",
+        "at",
+        "verified",
+        "code_matched",
+        "distance_m",
+        "approved_at",
+        "rejected_at",
+    )
     list_filter = ("verified", "code_matched")
     list_select_related = ("ticket", "technician__user")
     search_fields = ("ticket__number",)

@@ -294,6 +294,17 @@ class Visit(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # A manager refused a visit staff recorded: it stays unverified and meets nothing, for good.
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rejected by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("why it was rejected"), blank=True)
 
     scope = ScopePaths(merchant="ticket__merchant", assignments="ticket__assignments")
 
@@ -314,6 +325,11 @@ class Visit(models.Model):
             ),
             # A visit without the code says why.
             models.CheckConstraint(name="visit_unverified_has_reason", condition=Q(code_matched=True) | ~Q(reason="")),
+            # Rejected means never verified, never approved.
+            models.CheckConstraint(
+                name="visit_rejected_stays_unverified",
+                condition=Q(rejected_at__isnull=True) | Q(verified=False, approved_at__isnull=True),
+            ),
         ]
         indexes = [
             # The manager's approvals: visits still waiting for one.
@@ -326,6 +342,11 @@ class Visit(models.Model):
     @property
     def has_location(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def awaiting_approval(self) -> bool:
+        """Recorded by staff, and a manager has neither approved nor rejected it yet."""
+        return not self.verified and self.rejected_at is None
 
 
 def signature_path(signature, filename):

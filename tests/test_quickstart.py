@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -39,6 +40,17 @@ def checkout(tmp_path):
     return target
 
 
+def fetch(port: int, path: str, **headers) -> tuple[int, str]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except OSError:
+        return 0, ""
+
+
 def wait_for(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -57,6 +69,7 @@ def test_the_quick_start_runs_site_worker_and_beat_and_stops_on_ctrl_c(checkout)
         and not key.startswith("DJANGO_")
     }
     env["WEB_PORT"] = str(port)
+    env["METRICS_TOKEN"] = "quick-start-scraper"
     log = checkout / "run.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -76,6 +89,13 @@ def test_the_quick_start_runs_site_worker_and_beat_and_stops_on_ctrl_c(checkout)
         wait_for(lambda: "E-mail to owner@lotustea.example" in log.read_text(errors="replace"), 120, "an e-mail")
         wait_for(lambda: list((checkout / "var" / "mail").glob("*.log")), 30, "the e-mail's file")
         wait_for(lambda: "celery beat v" in log.read_text(errors="replace"), 60, "the beat")
+        # Ready on SQLite and the embedded broker (no Redis to check) once a scan beat asked for ran.
+        wait_for(lambda: fetch(port, "/readyz")[0] == 200, 90, "/readyz")
+        status, metrics = fetch(port, "/metrics", Authorization="Bearer quick-start-scraper")
+        assert status == 200
+        assert 'possystem_metrics_source_up{source="database"} 1.0' in metrics
+        assert 'possystem_celery_queue_length{queue="possystem"}' in metrics
+        assert 'possystem_http_request_duration_seconds_count{method="GET",status="200",view="readyz"}' in metrics
         output = log.read_text(errors="replace")
         assert "merchant2" in output and "demo1234" in output
         assert "stopped" not in output  # honcho says so when one of the three exits

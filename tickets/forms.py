@@ -53,8 +53,13 @@ class PhotosField(forms.FileField):
             "help_text",
             # Formatted when shown, in the reader's language (a field is built once, at import).
             lazy(
-                lambda: _("Up to %(count)d JPEG or PNG photos, %(size)d MB each.")
-                % {"count": settings.TICKET_PHOTO_MAX_COUNT, "size": settings.TICKET_PHOTO_MAX_BYTES // (1024 * 1024)},
+                lambda: (
+                    _("Up to %(count)d JPEG or PNG photos, %(size)d MB each.")
+                    % {
+                        "count": settings.TICKET_PHOTO_MAX_COUNT,
+                        "size": settings.TICKET_PHOTO_MAX_BYTES // (1024 * 1024),
+                    }
+                ),
                 str,
             )(),
         )
@@ -255,6 +260,15 @@ class VisitRecordForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The visit stays unverified, and the on-site deadline running, until a manager approves it."),
+    )
+
+
+class VisitRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the visit rejected?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The ticket goes back to dispatched: the technician checks in with the merchant's code."),
     )
 
 

@@ -334,6 +334,7 @@ class TicketEvent(models.Model):
         ON_THE_WAY = "on_the_way", _("Technician on the way")
         VISIT = "visit", _("Visit recorded")
         VISIT_APPROVED = "visit_approved", _("Visit approved")
+        VISIT_REJECTED = "visit_rejected", _("Visit rejected")
         CHECK_IN_LOCKED = "check_in_locked", _("Check-in locked")
         REOPENED = "reopened", _("Reopened: not fixed")
 

@@ -83,6 +83,7 @@ class Action(StrEnum):
     CHECK_IN = "check_in"
     RECORD_VISIT = "record_visit"
     APPROVE_VISIT = "approve_visit"
+    REJECT_VISIT = "reject_visit"
     QUOTE = "quote"
     DECIDE_QUOTE = "decide_quote"
     RESOLVE = "resolve"
@@ -242,6 +243,16 @@ def _visit_pending(ticket: Ticket, party: Party, facts: Facts):
     return None
 
 
+def _visit_rejectable(ticket: Ticket, party: Party, facts: Facts):
+    # While the ticket is on site on the strength of that visit: rejecting it sends the ticket back
+    # to dispatched, so the technician can still check in with the code. After the resolution the
+    # visit can only be approved, or left unverified (the milestone then never counts as met).
+    refusal = _visit_pending(ticket, party, facts)
+    if refusal is None and ticket.status != Status.ON_SITE:
+        return TransitionNotAllowed(_("A visit can be rejected only while the ticket is on site."))
+    return refusal
+
+
 def _reopenable(ticket: Ticket, party: Party, facts: Facts):
     if ticket.status != Status.RESOLVED:
         return TransitionNotAllowed(_("Only a resolved request can be reopened."))
@@ -319,6 +330,7 @@ RULES: dict[Action, tuple[Who, When]] = {
     # Staff on the technician's behalf, with a reason: unverified until a manager approves it.
     Action.RECORD_VISIT: (lambda p: p.staff, _visit_recordable),
     Action.APPROVE_VISIT: (lambda p: p.manager, _visit_pending),
+    Action.REJECT_VISIT: (lambda p: p.manager, _visit_rejectable),
     Action.QUOTE: (lambda p: p.staff_side, _quotable),
     Action.DECIDE_QUOTE: (lambda p: p.merchant_side, _quote_pending),
     Action.RESOLVE: (lambda p: p.staff_side, _resolvable),
@@ -336,6 +348,7 @@ _WHO_REFUSALS = {
     Action.RATE: lambda: _("Only the merchant can rate the service."),
     Action.CHECK_IN: lambda: _("Only the technician on the job checks in; staff record a visit with a reason."),
     Action.APPROVE_VISIT: lambda: _("Only a manager approves a visit recorded by staff."),
+    Action.REJECT_VISIT: lambda: _("Only a manager rejects a visit recorded by staff."),
     Action.REOPEN: lambda: _("Only the merchant can say the repair did not fix it."),
 }
 

@@ -135,9 +135,9 @@ def ticket_get(*, actor, number: str) -> Ticket:
             ),
             Prefetch(
                 "visits",
-                queryset=Visit.objects.select_related("technician__user", "recorded_by", "approved_by").order_by(
-                    "at", "pk"
-                ),
+                queryset=Visit.objects.select_related(
+                    "technician__user", "recorded_by", "approved_by", "rejected_by"
+                ).order_by("at", "pk"),
             ),
             Prefetch("quotes", queryset=Quote.objects.order_by("created_at", "pk")),
             reports_prefetch(),

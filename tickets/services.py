@@ -471,14 +471,14 @@ def visit_approve(*, visit: Visit, by) -> Visit:
     """A manager approves a visit recorded by staff: it is verified, and meets the on-site milestone
     at the time it was recorded if nothing met it before."""
     ticket = visit.ticket
-    require(Action.APPROVE_VISIT, by, ticket, Facts(pending_visit=not visit.verified))
+    require(Action.APPROVE_VISIT, by, ticket, Facts(pending_visit=visit.awaiting_approval))
     now = timezone.now()
     with transaction.atomic():
-        updated = Visit.objects.filter(pk=visit.pk, verified=False).update(
+        updated = Visit.objects.filter(pk=visit.pk, verified=False, rejected_at__isnull=True).update(
             verified=True, approved_by=actor_user(by), approved_at=now
         )
         if updated != 1:
-            raise StateConflict(_("Someone already approved this visit."), code="already_approved")
+            raise StateConflict(_("Someone already approved or rejected this visit."), code="already_decided")
         visit.verified, visit.approved_by, visit.approved_at = True, actor_user(by), now
         if ticket.onsite_at is None:
             Ticket.objects.filter(pk=ticket.pk, onsite_at__isnull=True).update(onsite_at=visit.at, updated_at=now)
@@ -491,6 +491,61 @@ def visit_approve(*, visit: Visit, by) -> Visit:
             now=now,
             message=str(visit.technician),
             data={"visit": visit.pk, "at": timezone.localtime(visit.at).isoformat()},
+        )
+    return visit
+
+
+def visit_reject(*, visit: Visit, by, reason: str) -> Visit:
+    """A manager rejects a visit recorded by staff, while the ticket is on site on its strength: the
+    visit stays unverified and never meets the on-site milestone, and the ticket goes back to
+    dispatched (the technician's arrival forgotten), so the technician can check in with the
+    merchant's code or staff record another visit. The on-site clock never stopped; the dispatchers
+    are told."""
+    ticket = visit.ticket
+    require(Action.REJECT_VISIT, by, ticket, Facts(pending_visit=visit.awaiting_approval))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why the visit is rejected."), field="reason")
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Visit.objects.filter(pk=visit.pk, verified=False, rejected_at__isnull=True).update(
+            rejected_by=actor_user(by), rejected_at=now, rejection_reason=reason
+        )
+        if updated != 1:
+            raise StateConflict(_("Someone already approved or rejected this visit."), code="already_decided")
+        visit.rejected_by, visit.rejected_at, visit.rejection_reason = actor_user(by), now, reason
+        # Still standing: visits not rejected (a verified one would have met the milestone).
+        standing = Visit.objects.filter(ticket=ticket, rejected_at__isnull=True).order_by("at")
+        _move(
+            ticket,
+            Status.DISPATCHED,
+            by=by,
+            now=now,
+            fields={"visited_at": standing.values_list("at", flat=True).first()},
+            message=_("Visit rejected"),
+        )
+        if not standing.filter(assignment=visit.assignment_id).exists():
+            Assignment.objects.filter(pk=visit.assignment_id).update(arrived_at=None)
+        ticket_event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.VISIT_REJECTED,
+            by=by,
+            now=now,
+            message=str(visit.technician),
+            public=False,
+            data={"visit": visit.pk, "at": timezone.localtime(visit.at).isoformat(), "reason": reason},
+        )
+        staff_notify(
+            ticket=ticket,
+            role=User.Role.DISPATCHER,
+            compose=lambda: (
+                _("A visit on %(number)s was rejected") % {"number": ticket.number},
+                _(
+                    "%(name)s rejected the visit of %(technician)s recorded by staff: %(reason)s. The ticket is "
+                    "back to dispatched; the technician checks in with the merchant's code."
+                )
+                % {"name": actor_name(by), "technician": visit.technician, "reason": sentence(reason)},
+            ),
         )
     return visit
 
@@ -918,4 +973,5 @@ __all__ = [
     "ticket_visit_record",
     "tickets_close_resolved",
     "visit_approve",
+    "visit_reject",
 ]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<str:number>/check-in/", views.ticket_check_in, name="check_in"),
     path("<str:number>/record-visit/", views.ticket_visit_record, name="record_visit"),
     path("<str:number>/visits/<int:visit_id>/approve/", views.visit_approve, name="visit_approve"),
+    path("<str:number>/visits/<int:visit_id>/reject/", views.visit_reject, name="visit_reject"),
     path("<str:number>/reopen/", views.ticket_reopen, name="reopen"),
     path("<str:number>/reports/<int:report_id>/signature/", views.ticket_signature, name="signature"),
     path("<str:number>/quote/", views.quote_send, name="quote_send"),

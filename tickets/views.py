@@ -36,6 +36,7 @@ from tickets.forms import (
     ResolveForm,
     TicketFileForm,
     VisitRecordForm,
+    VisitRejectForm,
     add_domain_error,
     new_submission_key,
 )
@@ -257,7 +258,7 @@ def _render_detail(request, ticket: Ticket, **bound):
     quotes = list(ticket.quotes.all())
     pending_quote = next((q for q in quotes if q.status == Quote.Status.PENDING), None)
     visits = list(ticket.visits.all())
-    pending_visit = next((v for v in visits if not v.verified), None)
+    pending_visit = next((v for v in visits if v.awaiting_approval), None)
     allowed = allowed_actions(
         user,
         ticket,
@@ -296,6 +297,8 @@ def _render_detail(request, ticket: Ticket, **bound):
         "report": ticket.report if ticket.status in (Status.RESOLVED, Status.CLOSED) else None,
         "feedback": getattr(ticket, "feedback", None),
         "allowed": allowed,
+        # On a technician's phone the job's next step comes before the information about it.
+        "next_step_first": user.role == User.Role.TECHNICIAN,
         "sees_internal": selectors.sees_internal(actor=user, ticket=ticket),
         "candidates": selectors.assignment_candidates(actor=user, ticket=ticket, now=now)
         if allowed[Action.ASSIGN]
@@ -309,6 +312,7 @@ def _render_detail(request, ticket: Ticket, **bound):
         "decline_form": DeclineForm(prefix="decline"),
         "check_in_form": CheckInForm(prefix="check_in"),
         "visit_form": VisitRecordForm(prefix="visit"),
+        "reject_visit_form": VisitRejectForm(prefix="reject"),
         "reopen_form": ReopenForm(prefix="reopen"),
         "reopen_days": settings.TICKET_REOPEN_DAYS,
         "quote_form": QuoteForm(prefix="quote"),
@@ -551,6 +555,26 @@ def visit_approve(request, number, visit_id):
         services.visit_approve(visit=visit, by=request.user)
 
     return _act(request, number, run, _("Visit approved."))
+
+
+@login_required
+@require_POST
+def visit_reject(request, number, visit_id):
+    def run(ticket, data):
+        visit = next((v for v in ticket.visits.all() if v.pk == visit_id), None)
+        if visit is None:
+            raise Http404
+        services.visit_reject(visit=visit, by=request.user, reason=data["reason"])
+
+    return _act_with_form(
+        request,
+        number,
+        "reject_visit_form",
+        VisitRejectForm(request.POST, prefix="reject"),
+        run,
+        _("Visit rejected; the ticket is back to dispatched."),
+        action=Action.REJECT_VISIT,
+    )
 
 
 @login_required

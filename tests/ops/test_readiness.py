@@ -50,7 +50,7 @@ def test_it_is_unavailable_before_the_scanner_ever_ran(db):
     assert body["checks"]["database"] == {"ok": True}
 
 
-def test_a_stale_beat_is_a_503_naming_it(scanned, settings):
+def test_a_stale_beat_is_a_503_naming_it(scanned, settings, caplog):
     settings.READY_SCAN_MAX_AGE_SECONDS = 60
     assert readyz(NOW + datetime.timedelta(seconds=60)).status_code == 200
     response = readyz(NOW + datetime.timedelta(seconds=61))
@@ -61,6 +61,8 @@ def test_a_stale_beat_is_a_503_naming_it(scanned, settings):
         "detail": "The SLA scanner last ran 61 seconds ago: check beat and the workers.",
     }
     assert checks["database"]["ok"] and checks["redis"]["ok"]
+    # One warning per probe, not Django's error line for a 5xx.
+    assert [(r.levelname, r.getMessage()[:16]) for r in caplog.records] == [("WARNING", "Not ready: beat ")]
 
 
 def test_a_redis_that_does_not_answer_is_a_503_naming_which(scanned, settings):

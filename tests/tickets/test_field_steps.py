@@ -196,3 +196,18 @@ def test_of_two_reopenings_one_wins(ticket, merchant, dispatcher):
     with pytest.raises(StateConflict):
         services.ticket_reopen(ticket=second, by=merchant, reason="Still jams.")
     assert ticket.events.filter(kind=TicketEvent.Kind.REOPENED).count() == 1
+
+
+def test_the_receipt_labels_read_right_in_english_and_in_chinese(client, dispatched, technician, merchant):
+    check_in(dispatched, technician)
+    services.ticket_resolve(
+        ticket=dispatched, by=technician.user, outcome="repaired", work_done="Cleaned.", signature=signature_png(),
+        signed_by="王丽",
+    )  # fmt: skip
+    client.force_login(merchant)
+    url = reverse("tickets:receipt", args=[dispatched.number])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Merchant's signature: 王丽" in english and "Technician's signature: ____" in english
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "商户签字：王丽" in chinese and "工程师签字：____" in chinese
+    assert "签字:" not in chinese  # no ASCII colon after a Chinese label

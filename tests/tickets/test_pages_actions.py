@@ -397,3 +397,48 @@ def test_the_merchant_reads_what_the_service_is_waiting_for(client, merchant, di
     assert 'data-testid="waiting"' in page
     assert "Please send a photo of the error code." in page
     assert "paused" in page
+
+
+def test_a_manager_rejects_a_visit_staff_recorded_from_the_ticket_page(
+    client, dispatcher, manager, other_merchant, ticket, zhang
+):
+    services.ticket_assign(ticket=ticket, technician=zhang, by=dispatcher)
+    visit = services.ticket_visit_record(ticket=refreshed(ticket), by=dispatcher, reason="The merchant called.")
+    reject = url("visit_reject", ticket, visit.pk)
+
+    client.force_login(dispatcher)
+    assert reject not in client.get(url("detail", ticket)).content.decode()  # only managers see it
+    response = client.post(reject, {"reject-reason": "Nobody came."}, follow=True)
+    assert "Only a manager rejects a visit recorded by staff." in messages_of(response)
+
+    client.force_login(other_merchant)
+    assert client.post(reject, {"reject-reason": "Nobody came."}).status_code == 404
+
+    client.force_login(manager)
+    page = client.get(url("detail", ticket)).content.decode()
+    assert reject in page and 'data-testid="reject-visit"' in page
+    empty = client.post(reject, {"reject-reason": ""})
+    assert empty.status_code == 200 and "This field is required." in empty.content.decode()
+    assert refreshed(ticket).status == Status.ON_SITE
+
+    response = client.post(reject, {"reject-reason": "The merchant says nobody came."}, follow=True)
+    assert "Visit rejected; the ticket is back to dispatched." in messages_of(response)
+    assert refreshed(ticket).status == Status.DISPATCHED
+    page = response.content.decode()
+    assert 'data-testid="visit-rejected"' in page and "Why rejected: The merchant says nobody came." in page
+    assert "Visit of" in page and "rejected: it does not count as on site" in page
+    assert reject not in page  # decided: no second button
+
+
+def test_on_a_technicians_page_the_next_step_comes_before_the_information(client, dispatcher, ticket, zhang):
+    services.ticket_assign(ticket=ticket, technician=zhang, by=dispatcher)
+    client.force_login(zhang.user)
+    page = client.get(url("detail", ticket)).content.decode()
+    assert page.count('data-testid="quick-actions"') == 1
+    assert page.index('data-testid="quick-actions"') < page.index('data-testid="request"')
+    assert page.index('data-testid="accept"') < page.index('data-testid="warranty"')
+    # Staff keep it in the side column, after the information.
+    client.force_login(dispatcher)
+    page = client.get(url("detail", ticket)).content.decode()
+    assert page.count('data-testid="quick-actions"') == 1
+    assert page.index('data-testid="request"') < page.index('data-testid="quick-actions"')

@@ -36,6 +36,7 @@ BUTTONS = {
     Action.CHECK_IN: r'action="[^"]*/check-in/',
     Action.RECORD_VISIT: r'action="[^"]*/record-visit/',
     Action.APPROVE_VISIT: r'action="[^"]*/visits/\d+/approve/',
+    Action.REJECT_VISIT: r'action="[^"]*/visits/\d+/reject/',
     Action.QUOTE: r'action="[^"]*/quote/[#"]',
     Action.DECIDE_QUOTE: r'action="[^"]*/quotes/\d+/decide/',
     Action.RESOLVE: r'action="[^"]*/resolve/',
@@ -63,6 +64,9 @@ def attempt(action: Action, ticket: Ticket, by, *, spare_technician) -> bool:
         Action.CHECK_IN: lambda: services.ticket_check_in(ticket=ticket, by=by, code=ticket.confirmation_code),
         Action.RECORD_VISIT: lambda: services.ticket_visit_record(ticket=ticket, by=by, reason="The merchant called."),
         Action.APPROVE_VISIT: lambda: services.visit_approve(visit=ticket.visits.get(verified=False), by=by),
+        Action.REJECT_VISIT: lambda: services.visit_reject(
+            visit=ticket.visits.get(verified=False), by=by, reason="No sign of him at the shop."
+        ),
         Action.QUOTE: lambda: services.quote_send(
             ticket=ticket, by=by, parts_amount=Decimal("100"), labour_amount=Decimal("80")
         ),
@@ -81,7 +85,7 @@ def attempt(action: Action, ticket: Ticket, by, *, spare_technician) -> bool:
         return False
     if action == Action.DECIDE_QUOTE and not ticket.quotes.filter(status=Quote.Status.PENDING).exists():
         return False
-    if action == Action.APPROVE_VISIT and not ticket.visits.filter(verified=False).exists():
+    if action in (Action.APPROVE_VISIT, Action.REJECT_VISIT) and not ticket.visits.filter(verified=False).exists():
         return False
     try:
         with transaction.atomic():

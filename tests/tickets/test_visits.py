@@ -146,7 +146,7 @@ def test_a_visit_staff_record_waits_for_a_manager_and_the_sla_agrees(
     assert not SLACheck.objects.filter(ticket=ticket, milestone=Milestone.ONSITE).exists()
     assert onsite_state(ticket, at(2026, 11, 29, 11)).state == State.MET
     assert ticket.events.filter(kind=TicketEvent.Kind.VISIT_APPROVED, public=True).exists()
-    with pytest.raises(StateConflict, match="Someone already approved this visit"):
+    with pytest.raises(StateConflict, match="Someone already approved or rejected this visit"):
         services.visit_approve(visit=stale, by=manager)
 
 
@@ -227,3 +227,68 @@ def test_a_location_that_makes_no_sense_is_refused(dispatched, technician):
         services.ticket_check_in(
             ticket=dispatched, by=technician.user, code=dispatched.confirmation_code, latitude=91, longitude=0
         )
+
+
+def test_a_manager_rejects_a_visit_staff_recorded_and_the_technician_must_still_check_in(
+    dispatched, dispatcher, manager, technician, merchant
+):
+    services.assignment_accept(assignment=dispatched.active_assignment, by=technician.user)
+    with time_machine.travel(at(2026, 11, 28, 9), tick=False):
+        visit = services.ticket_visit_record(ticket=dispatched, by=dispatcher, reason="The merchant called.")
+    ticket = Ticket.objects.get(pk=dispatched.pk)
+    for not_a_manager in (dispatcher, technician.user, merchant):
+        with pytest.raises(ActionNotAllowed, match="Only a manager rejects"):
+            services.visit_reject(visit=visit, by=not_a_manager, reason="No.")
+    with pytest.raises(InvalidInput, match="Say why the visit is rejected"):
+        services.visit_reject(visit=visit, by=manager, reason="  ")
+
+    stale = ticket.visits.get()
+    with time_machine.travel(at(2026, 11, 28, 10), tick=False):
+        services.visit_reject(visit=visit, by=manager, reason="The merchant says nobody came.")
+    ticket.refresh_from_db()
+    visit.refresh_from_db()
+    assert (visit.verified, visit.rejected_by, visit.rejected_at) == (False, manager, at(2026, 11, 28, 10))
+    # The visit meets nothing; the ticket is back to dispatched, as if nobody had arrived.
+    assert (ticket.status, ticket.onsite_at, ticket.visited_at) == (Status.DISPATCHED, None, None)
+    assert ticket.active_assignment.arrived_at is None
+    assert SLACheck.objects.filter(ticket=ticket, milestone=Milestone.ONSITE).exists()
+    assert onsite_state(ticket, at(2026, 11, 29, 11)).state == State.BREACHED
+    event = ticket.events.get(kind=TicketEvent.Kind.VISIT_REJECTED)
+    assert (event.public, event.actor, event.data["reason"]) == (False, manager, "The merchant says nobody came.")
+    assert ticket.events.filter(
+        kind=TicketEvent.Kind.STATUS_CHANGED, from_status=Status.ON_SITE, to_status=Status.DISPATCHED
+    ).exists()
+    assert dispatcher.notifications.filter(subject__contains="was rejected").exists()
+    # Decided once: neither a second rejection nor a late approval goes through.
+    for decide in (
+        lambda: services.visit_reject(visit=stale, by=manager, reason="Again."),
+        lambda: services.visit_approve(visit=stale, by=manager),
+    ):
+        with pytest.raises((StateConflict, TransitionNotAllowed)):
+            decide()
+
+    # The technician can still meet the milestone the proper way.
+    with time_machine.travel(at(2026, 11, 28, 11), tick=False):
+        check_in(Ticket.objects.get(pk=ticket.pk), technician)
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.onsite_at) == (Status.ON_SITE, at(2026, 11, 28, 11))
+
+
+def test_two_managers_deciding_at_once_the_second_loses_the_race(dispatched, dispatcher, manager):
+    with time_machine.travel(at(2026, 11, 28, 9), tick=False):
+        visit = services.ticket_visit_record(ticket=dispatched, by=dispatcher, reason="Phone died.")
+    seen_by_second = dispatched.visits.get()
+    services.visit_approve(visit=visit, by=manager)
+    # The second manager's page still showed the visit waiting; the guard's UPDATE finds it decided.
+    with pytest.raises(StateConflict, match="Someone already approved or rejected this visit"):
+        services.visit_reject(visit=seen_by_second, by=manager, reason="Nobody came.")
+    assert Ticket.objects.get(pk=dispatched.pk).onsite_at == at(2026, 11, 28, 9)
+
+
+def test_after_the_resolution_a_visit_can_only_be_approved(dispatched, dispatcher, manager, technician):
+    services.assignment_accept(assignment=dispatched.active_assignment, by=technician.user)
+    with time_machine.travel(at(2026, 11, 28, 9), tick=False):
+        visit = services.ticket_visit_record(ticket=dispatched, by=dispatcher, reason="Code lost.")
+        services.ticket_resolve(ticket=dispatched, by=technician.user, outcome="repaired", work_done="New roller.")
+    with pytest.raises(TransitionNotAllowed, match="only while the ticket is on site"):
+        services.visit_reject(visit=visit, by=manager, reason="Nobody came.")

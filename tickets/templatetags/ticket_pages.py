@@ -94,6 +94,7 @@ NAMES_TECHNICIAN = frozenset(
         TicketEvent.Kind.ON_THE_WAY,
         TicketEvent.Kind.VISIT,
         TicketEvent.Kind.VISIT_APPROVED,
+        TicketEvent.Kind.VISIT_REJECTED,
     }
 )
 
