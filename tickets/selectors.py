@@ -10,7 +10,7 @@ from devices.models import Device, SparePart
 from technicians.matching import Fit, Job, fit_of
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
 from technicians.selectors import for_matching
-from tickets.models import OPEN_STATUSES, Quote, Status, Ticket, TicketEvent, TicketPhoto
+from tickets.models import OPEN_STATUSES, Quote, QuoteLine, Status, Ticket, TicketEvent, TicketPhoto
 
 # A list filter that is not a status of its own: every status a ticket can still move on from.
 OPEN = "open"
@@ -128,7 +128,12 @@ def ticket_get(*, actor, number: str) -> Ticket:
                     "at", "pk"
                 ),
             ),
-            Prefetch("quotes", queryset=Quote.objects.order_by("created_at", "pk")),
+            Prefetch(
+                "quotes",
+                queryset=Quote.objects.order_by("created_at", "pk").prefetch_related(
+                    Prefetch("lines", queryset=QuoteLine.objects.select_related("spare_part").order_by("pk"))
+                ),
+            ),
             reports_prefetch(),
         )
         .get(number=number)
