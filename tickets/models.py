@@ -446,7 +446,8 @@ class QuoteLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    description = models.CharField(_("description"), max_length=200)
+    # Blank for labour at the rate: the page shows "Labour" in the reader's language.
+    description = models.CharField(_("description"), max_length=200, blank=True)
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=6, decimal_places=2)
     unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=10, decimal_places=2)
@@ -474,7 +475,11 @@ class QuoteLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.description} × {self.quantity}"
+        return f"{self.label} × {self.quantity}"
+
+    @property
+    def label(self) -> str:
+        return self.description or str(self.get_kind_display())
 
     @property
     def price_overridden(self) -> bool:

@@ -104,10 +104,7 @@ def quote_lines_priced(*, lines, by, ticket: Ticket) -> list[QuoteLine]:
                     _("Only a manager may change a price; adjust the quantities instead."), field="unit_price"
                 )
         amount = (quantity * unit_price).quantize(FEN, rounding=ROUND_HALF_UP)
-        if part is not None:
-            description = (line.description or "").strip()[:200] or part.name
-        else:
-            description = (line.description or "").strip()[:200] or str(_("Labour"))
+        description = (line.description or "").strip()[:200] or (part.name if part is not None else "")
         priced.append(
             QuoteLine(
                 kind=QuoteLine.Kind.PART if part is not None else QuoteLine.Kind.LABOUR,

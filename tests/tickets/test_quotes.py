@@ -53,7 +53,7 @@ def test_it_prices_lines_at_the_list_prices_and_keeps_the_totals_and_tax_terms(o
     )
     lines = list(quote.lines.order_by("pk"))
     assert [
-        (line.kind, line.description, line.unit, line.quantity, line.unit_price, line.amount) for line in lines
+        (line.kind, line.label, line.unit, line.quantity, line.unit_price, line.amount) for line in lines
     ] == [
         ("part", "Touch screen assembly", "piece", Decimal("2.00"), Decimal("420.00"), Decimal("840.00")),
         ("labour", "Labour", "visit", Decimal("1.00"), Decimal("80.00"), Decimal("80.00")),
