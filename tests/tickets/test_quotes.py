@@ -16,7 +16,7 @@ from tests.helpers import check_in
 from tests.helpers import quote as send_quote
 from tickets import services
 from tickets.models import Quote, QuoteLine, Status, Ticket, TicketEvent
-from tickets.quotes import LineIn, quote_decide, quote_send, quotes_follow_up
+from tickets.quotes import LineIn, quote_decide, quote_lapse, quote_send, quotes_follow_up
 
 
 def on_site_out_of_warranty(merchant, dispatcher, technician) -> Ticket:
@@ -52,9 +52,7 @@ def test_it_prices_lines_at_the_list_prices_and_keeps_the_totals_and_tax_terms(o
         note="Two screens, one visit.",
     )
     lines = list(quote.lines.order_by("pk"))
-    assert [
-        (line.kind, line.label, line.unit, line.quantity, line.unit_price, line.amount) for line in lines
-    ] == [
+    assert [(line.kind, line.label, line.unit, line.quantity, line.unit_price, line.amount) for line in lines] == [
         ("part", "Touch screen assembly", "piece", Decimal("2.00"), Decimal("420.00"), Decimal("840.00")),
         ("labour", "Labour", "visit", Decimal("1.00"), Decimal("80.00"), Decimal("80.00")),
     ]
@@ -298,3 +296,45 @@ def test_a_quote_of_another_ticket_is_not_found(client, out_of_warranty, merchan
     url = reverse("tickets:quote_decide", args=[out_of_warranty.number, quote.pk])
     assert client.post(url, {"decision": "approve"}).status_code == 404
     assert QuoteLine.objects.filter(quote__status="pending").count() == 1
+
+
+def test_a_lapse_loses_the_race_to_the_merchants_answer(out_of_warranty, merchant, technician):
+    quote = send_quote(out_of_warranty, technician.user)
+    seen_pending = Quote.objects.get(pk=quote.pk)  # what the beat read
+    quote_decide(quote=quote, by=merchant, approve=True)
+    with pytest.raises(StateConflict):
+        quote_lapse(quote=seen_pending, now=timezone.now() + datetime.timedelta(days=30))
+    assert Quote.objects.get(pk=quote.pk).status == Quote.Status.APPROVED
+    assert fresh(out_of_warranty).status == Status.ON_SITE
+
+
+@pytest.mark.parametrize("revisions", [1, 3])
+def test_the_ticket_page_costs_the_same_however_many_quotes(
+    client, out_of_warranty, merchant, technician, screen, django_assert_num_queries, revisions
+):
+    for _ in range(revisions):
+        quote_decide(
+            quote=send_quote(fresh(out_of_warranty), technician.user, parts=[(screen, 1)]), by=merchant, approve=True
+        )
+    client.force_login(merchant)
+    url = reverse("tickets:detail", args=[out_of_warranty.number])
+    client.get(url)  # warm the session and the calendar cache
+    with django_assert_num_queries(QUERIES_WITH_QUOTES):
+        page = client.get(url).content.decode()
+    assert page.count('data-testid="approved-quote"') == 1 and "¥500.00" in page
+
+
+# The merchant's ticket page (tests/tickets/test_pages_queries.py: no comments here, so no photos of
+# comments to load) with one query for every quote's lines.
+QUERIES_WITH_QUOTES = 12
+
+
+def test_the_admin_shows_a_quote_with_its_lines_read_only(client, out_of_warranty, technician, screen):
+    from tests.factories import UserFactory
+
+    quote = send_quote(out_of_warranty, technician.user, parts=[(screen, 1)])
+    admin = UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get(reverse("admin:tickets_quote_change", args=[quote.pk])).content.decode()
+    assert "Touch screen assembly" in page and "420.00" in page
+    assert client.post(reverse("admin:tickets_quote_change", args=[quote.pk]), {}).status_code == 403
