@@ -20,6 +20,7 @@ from devices.services import device_register, manufacturer_policy_for
 from sla.models import SLAPolicy
 from sla.services import escalations_scan, ticket_sla_changed
 from technicians.models import Assignment, Leave, Shift, Technician, TechnicianSkill
+from tickets import quotes
 from tickets import services as tickets
 from tickets.filing import ticket_file
 from tickets.models import Ticket, TicketEvent
@@ -323,6 +324,10 @@ DEMO_TICKETS = [
     ("demo-19", "merchant", "SUNMI-P2-0004", "repair", "card_reader", "normal", "挥卡有时读不到。", ["assign", "accept", "record_visit"]),
     # Repaired, then "not fixed": back in the dispatcher's queue for another visit.
     ("demo-20", "merchant", "PAX-A920-0002", "repair", "printer", "normal", "打印出来的字很淡。", ["assign", "accept", "check_in", "resolve", "reopen"]),
+    # Out of warranty: quoted (printer module ¥160 + one visit ¥80), approved, repaired and charged exactly ¥240.
+    ("demo-21", "merchant2", "PAX-S920-0006", "repair", "printer", "normal", "打印机卡纸，换纸后仍然不走纸。", ["assign", "accept", "check_in", "quote", "approve", "resolve"]),
+    # Out of warranty: quoted (card reader ¥210 + one visit ¥80), declined: returned unrepaired, nothing charged.
+    ("demo-22", "merchant", "NL-N910-0003", "repair", "card_reader", "low", "插卡偶尔读不到，挥卡正常。", ["assign", "accept", "check_in", "quote", "decline"]),
 ]  # fmt: skip
 
 # Where the demo terminals stand: the first verified visit of a site without coordinates teaches them
@@ -404,17 +409,25 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
             elif step == "reopen":
                 tickets.ticket_reopen(ticket=ticket, by=user, reason="打印还是很淡，请再来看看。")
             elif step == "quote":
-                tickets.quote_send(
-                    ticket=ticket, by=technician.user, parts_amount=Decimal("420.00"), labour_amount=Decimal("80.00"),
-                    note="更换触摸屏总成。",
-                )  # fmt: skip
-            elif step == "resolve":
+                # The part the fault needs at its list price, and one visit at the labour rate.
                 part = _part_for(device, fault)
+                lines = [quotes.LineIn(spare_part=part, quantity=Decimal("1"))] if part else []
+                lines.append(quotes.LineIn(spare_part=None, quantity=Decimal("1"), description="上门检测与更换"))
+                quotes.quote_send(
+                    ticket=ticket, by=technician.user, lines=lines,
+                    note=f"更换{part.name}。" if part else "检测并重新固定屏幕排线。",
+                )  # fmt: skip
+            elif step in ("approve", "decline"):
+                quotes.quote_decide(quote=ticket.quotes.get(status="pending"), by=user, approve=step == "approve")
+            elif step == "resolve":
+                # Out of warranty, only what the approved quote lists (tickets.charges); in warranty, free.
+                part = _part_for(device, fault)
+                quoted = ticket.warranty_covered or ticket.quotes.filter(status="approved").exists()
+                used = [(part, 1)] if part and quoted else []
                 tickets.ticket_resolve(
-                    ticket=ticket, by=technician.user, outcome="repaired" if part else "advice",
-                    work_done="更换故障部件并完成交易测试。", parts=[(part, 1)] if part else [],
-                    labour_charge=Decimal("0") if ticket.warranty_covered else Decimal("80.00"),
-                    signature=_signature(), signed_by=user.first_name,
+                    ticket=ticket, by=technician.user, outcome="repaired" if used else "advice",
+                    work_done="更换故障部件并完成交易测试。" if used else "清洁触点并调整设置，交易测试正常。",
+                    parts=used, signature=_signature(), signed_by=user.first_name,
                 )  # fmt: skip
             elif step == "rate":
                 tickets.ticket_feedback_give(ticket=ticket, by=user, rating=5, comment="工程师很专业，准时到达。")

@@ -7,6 +7,7 @@ in `.env.example`.
 """
 
 from datetime import time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -273,6 +274,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.close_resolved",
         "schedule": crontab(minute="*/10"),
     },
+    # Reminds pending quotes once, then lets them lapse (tickets.quotes.quotes_follow_up).
+    "tickets-quotes-follow-up": {"task": "tickets.quotes_follow_up", "schedule": crontab(minute="*/15")},
     # Webhook retries are rows the scanner finds, never ETA tasks (webhooks.services).
     "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 30.0},
     "api-purge-idempotency-keys": {"task": "api.purge_idempotency_keys", "schedule": crontab(minute=17)},
@@ -332,6 +335,27 @@ VISIT_CODE_MAX_ATTEMPTS = env.int("VISIT_CODE_MAX_ATTEMPTS", default=5)
 VISIT_CODE_LOCKOUT_MINUTES = env.int("VISIT_CODE_LOCKOUT_MINUTES", default=15)
 if min(TICKET_REOPEN_DAYS, VISIT_CODE_MAX_ATTEMPTS, VISIT_CODE_LOCKOUT_MINUTES) < 1:
     raise ImproperlyConfigured("TICKET_REOPEN_DAYS and VISIT_CODE_* settings must be 1 or more")
+# Quotes: labour is priced at LABOUR_RATE_CNY per LABOUR_RATE_UNIT ("visit" or "hour"); parts at
+# their list price. PRICES_INCLUDE_TAX says whether these prices include VAT at VAT_RATE_PERCENT.
+# A quote the merchant has not answered is reminded once after QUOTE_REMIND_AFTER_DAYS and lapses
+# (declined, the ticket returned unrepaired) after QUOTE_LAPSE_AFTER_DAYS.
+LABOUR_RATE_CNY = env.str("LABOUR_RATE_CNY", default="80.00")
+LABOUR_RATE_UNIT = env.str("LABOUR_RATE_UNIT", default="visit")
+PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=True)
+VAT_RATE_PERCENT = env.str("VAT_RATE_PERCENT", default="13")
+QUOTE_REMIND_AFTER_DAYS = env.int("QUOTE_REMIND_AFTER_DAYS", default=2)
+QUOTE_LAPSE_AFTER_DAYS = env.int("QUOTE_LAPSE_AFTER_DAYS", default=5)
+try:
+    LABOUR_RATE_CNY = Decimal(LABOUR_RATE_CNY).quantize(Decimal("0.01"))
+    VAT_RATE_PERCENT = Decimal(VAT_RATE_PERCENT).quantize(Decimal("0.01"))
+except ArithmeticError as error:
+    raise ImproperlyConfigured("LABOUR_RATE_CNY and VAT_RATE_PERCENT must be decimal numbers") from error
+if LABOUR_RATE_CNY < 0 or not 0 <= VAT_RATE_PERCENT < 100 or LABOUR_RATE_UNIT not in ("visit", "hour"):
+    raise ImproperlyConfigured(
+        "LABOUR_RATE_CNY must be 0 or more, VAT_RATE_PERCENT 0-99, LABOUR_RATE_UNIT visit or hour"
+    )
+if not 1 <= QUOTE_REMIND_AFTER_DAYS < QUOTE_LAPSE_AFTER_DAYS:
+    raise ImproperlyConfigured("QUOTE_REMIND_AFTER_DAYS must be 1 or more and less than QUOTE_LAPSE_AFTER_DAYS")
 # Business hours for SLA policies that count business hours only ("HH:MM-HH:MM", local time).
 SLA_BUSINESS_HOURS = env.str("SLA_BUSINESS_HOURS", default="09:00-18:00")
 try:
@@ -408,6 +432,9 @@ SPECTACULAR_SETTINGS = {
         "DeviceModelKindEnum": "devices.models.DeviceModel.Kind",
         "WebhookEventEnum": "webhooks.models.Event",
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "QuoteStatusEnum": "tickets.models.Quote.Status",
+        "QuoteLineKindEnum": "tickets.models.QuoteLine.Kind",
+        "QuoteLineUnitEnum": "tickets.models.QuoteLine.Unit",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -119,6 +119,11 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
         if ticket.cancelled_at and ticket.cancelled_at > deadline:
             return status(State.BREACHED, _("Missed before the ticket was cancelled"))
         return status(State.NONE, _("Cancelled"))
+    if ticket.status == Status.RETURNED_UNREPAIRED:
+        # The quote was declined: the clocks stopped (deadlines were moved by the pause first).
+        if ticket.returned_at and ticket.returned_at > deadline:
+            return status(State.BREACHED, _("Missed before the quote was declined"))
+        return status(State.NONE, _("Stopped: quote declined"))
     if ticket.status == Status.WAITING_MERCHANT and ticket.paused_at is not None:
         if deadline <= ticket.paused_at:
             return status(State.BREACHED, _("Missed before the pause"))
@@ -156,6 +161,7 @@ def breached_q(now: datetime.datetime) -> Q:
         condition |= Q(**unmet, **{f"{deadline}__lt": now}, status__in=RUNNING_STATUSES)
         condition |= Q(**unmet, **{f"{deadline}__lte": F("paused_at")}, status=Status.WAITING_MERCHANT)
         condition |= Q(**unmet, **{f"{deadline}__lt": F("cancelled_at")}, status=Status.CANCELLED)
+        condition |= Q(**unmet, **{f"{deadline}__lt": F("returned_at")}, status=Status.RETURNED_UNREPAIRED)
     return condition
 
 
@@ -174,6 +180,7 @@ def ticket_is_breached(ticket: Ticket, now: datetime.datetime) -> bool:
             (ticket.status in RUNNING_STATUSES and deadline < now)
             or (ticket.status == Status.WAITING_MERCHANT and ticket.paused_at and deadline <= ticket.paused_at)
             or (ticket.status == Status.CANCELLED and ticket.cancelled_at and deadline < ticket.cancelled_at)
+            or (ticket.status == Status.RETURNED_UNREPAIRED and ticket.returned_at and deadline < ticket.returned_at)
         ):
             return True
     return False
@@ -255,9 +262,13 @@ def milestone_outcome_q(milestone: str, now: datetime.datetime) -> dict[str, Q]:
         waiting_approval = Q(pk__in=[])
     # A clock paused before the deadline stands still; a pause after the deadline undoes nothing.
     paused_in_time = Q(status=Status.WAITING_MERCHANT, paused_at__lt=d)
-    cancelled_in_time = Q(status=Status.CANCELLED, cancelled_at__lte=d)
+    # Ended unresolved before the deadline (cancelled, or the quote declined): not missed, not pending.
+    cancelled_in_time = Q(status=Status.CANCELLED, cancelled_at__lte=d) | Q(
+        status=Status.RETURNED_UNREPAIRED, returned_at__lte=d
+    )
+    ended = Q(status__in=(Status.CANCELLED, Status.RETURNED_UNREPAIRED))
     missed = has & unmet & Q(**{f"{deadline}__lt": now}) & ~cancelled_in_time & ~paused_in_time
-    pending = has & unmet & ~Q(status=Status.CANCELLED) & (Q(**{f"{deadline}__gte": now}) | paused_in_time)
+    pending = has & unmet & ~ended & (Q(**{f"{deadline}__gte": now}) | paused_in_time)
     pending |= waiting_approval
     return {"on_time": on_time, "late": late, "missed": missed, "pending": pending}
 

@@ -41,6 +41,19 @@ def check_in(ticket, technician, **location):
     return services.ticket_check_in(ticket=ticket, by=technician.user, code=ticket.confirmation_code, **location)
 
 
+def quote(ticket, by, *, parts=(), visits=1, note=""):
+    """Send a quote at the list prices: `parts` [(spare part, quantity)] and `visits` of labour (at
+    the default rate, ¥80 a visit)."""
+    from decimal import Decimal
+
+    from tickets.quotes import LineIn, quote_send
+
+    lines = [LineIn(spare_part=part, quantity=Decimal(quantity)) for part, quantity in parts]
+    if visits:
+        lines.append(LineIn(spare_part=None, quantity=Decimal(visits)))
+    return quote_send(ticket=ticket, by=by, lines=lines, note=note)
+
+
 def wrong_code(ticket) -> str:
     """A confirmation code that is not the ticket's."""
     return f"{(int(ticket.confirmation_code) + 1) % 10**6:06d}"

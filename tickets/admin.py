@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from possystem.admin import ReadOnlyAdmin
-from tickets.models import Feedback, Quote, Ticket, TicketComment, TicketEvent
+from tickets.models import Feedback, Quote, QuoteLine, Ticket, TicketComment, TicketEvent
 
 
 class TicketEventInline(admin.TabularInline):
@@ -43,12 +43,31 @@ class TicketCommentAdmin(ReadOnlyAdmin):
     search_fields = ("ticket__number",)
 
 
-# A quote's answer is the merchant's and moves the ticket's clocks: it is never edited here.
+class QuoteLineInline(admin.TabularInline):
+    model = QuoteLine
+    extra = 0
+    can_delete = False
+    fields = ("kind", "spare_part", "description", "quantity", "unit", "unit_price", "list_price", "amount")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# A quote's answer is the merchant's and moves the ticket's clocks, and its lines are what the merchant
+# approved: it is never edited here (tickets.quotes).
 @admin.register(Quote)
 class QuoteAdmin(ReadOnlyAdmin):
-    list_display = ("ticket", "parts_amount", "labour_amount", "status", "created_at")
-    list_filter = ("status",)
+    list_display = (
+        "ticket", "parts_amount", "labour_amount", "prices_include_tax", "status", "lapsed", "created_at", "decided_at",
+    )  # fmt: skip
+    list_filter = ("status", "lapsed", "prices_include_tax")
     list_select_related = ("ticket",)
+    search_fields = ("ticket__number",)
+    inlines = [QuoteLineInline]
 
 
 @admin.register(Feedback)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.validators import normalize_mainland_mobile
 from devices.models import FaultCategory
 from possystem.errors import DomainError
+from possystem.formats import money
 from technicians.models import RepairReport, Technician
 from tickets.filing import KINDS_WITHOUT_DEVICE
 from tickets.models import Channel, Kind, Priority
@@ -277,29 +278,58 @@ class ReopenForm(forms.Form):
 
 
 class QuoteForm(forms.Form):
-    parts_amount = forms.DecimalField(
-        label=_("Parts (CNY)"), min_value=Decimal("0"), max_digits=10, decimal_places=2, initial=Decimal("0")
+    """The labour and the note of a quote; its parts are the rows of `QuotePartFormSet`. Prices are
+    the list prices: only a manager's form offers unit prices (the service checks it again)."""
+
+    labour_quantity = forms.DecimalField(
+        label=_("Labour"), min_value=Decimal("0"), max_value=Decimal("99"), decimal_places=2, required=False
     )
-    labour_amount = forms.DecimalField(
-        label=_("Labour (CNY)"), min_value=Decimal("0"), max_digits=10, decimal_places=2, initial=Decimal("0")
+    labour_unit_price = forms.DecimalField(
+        label=_("Labour unit price (CNY)"), min_value=Decimal("0"), max_digits=10, decimal_places=2, required=False
     )
     note = forms.CharField(
         label=_("What the price covers"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args, labour_unit: str = "visit", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["labour_quantity"]
+        price = money(settings.LABOUR_RATE_CNY)
+        if labour_unit == "hour":
+            field.label, field.widget.attrs["step"] = _("Labour (hours)"), "0.5"
+            field.help_text = _("%(price)s per hour") % {"price": price}
+        else:
+            field.label, field.widget.attrs["step"] = _("Labour (visits)"), "1"
+            field.help_text = _("%(price)s per visit") % {"price": price}
+
+
+class QuotePartForm(forms.Form):
+    part = forms.ChoiceField(label=_("Part"), required=False)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=99, required=False)
+    unit_price = forms.DecimalField(
+        label=_("Unit price (CNY)"), min_value=Decimal("0"), max_digits=10, decimal_places=2, required=False
+    )
+
+    def __init__(self, *args, parts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["part"].choices = [("", "—")] + [
+            (str(p.pk), _("%(sku)s %(name)s, %(price)s") % {"sku": p.sku, "name": p.name, "price": money(p.unit_cost)})
+            for p in parts
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("part") and not cleaned.get("quantity"):
+            cleaned["quantity"] = 1
+        return cleaned
+
+
+QuotePartFormSet = forms.formset_factory(QuotePartForm, extra=3, max_num=10)
+
 
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", _("— choose —")), *RepairReport.Outcome.choices])
     work_done = forms.CharField(label=_("Work done"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
-    labour_charge = forms.DecimalField(
-        label=_("Labour charge (CNY)"),
-        min_value=Decimal("0"),
-        max_digits=10,
-        decimal_places=2,
-        initial=Decimal("0"),
-        required=False,
-        help_text=_("Out-of-warranty work only; parts are charged at their unit cost."),
-    )
     replacement_serial = forms.CharField(label=_("Replacement serial number"), max_length=64, required=False)
     photos = PhotosField(label=_("Photos of the work"))
     # The merchant's signature as a PNG data URL, drawn on a canvas by static/js/field.js.

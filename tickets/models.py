@@ -1,5 +1,6 @@
 import datetime
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Merchant, Partner
 from accounts.scoping import ScopePaths
@@ -24,7 +26,12 @@ class Status(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
+    # The merchant declined the quote (or let it lapse): a final status, the clocks stopped.
+    RETURNED_UNREPAIRED = "returned_unrepaired", _("Declined, returned unrepaired")
 
+
+# The longest status value: the status columns of tickets and their timeline are this wide.
+STATUS_MAX_LENGTH = 24
 
 OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE, Status.WAITING_MERCHANT)
 # Open and not waiting on the merchant: the statuses in which the SLA clocks run.
@@ -73,7 +80,7 @@ class Ticket(models.Model):
     contact_name = models.CharField(_("contact name"), max_length=64)
     contact_phone = models.CharField(_("contact mobile"), max_length=20)
     preferred_visit_at = models.DateTimeField(_("preferred visit time"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    status = models.CharField(_("status"), max_length=STATUS_MAX_LENGTH, choices=Status.choices, default=Status.NEW)
 
     # The warranty decision, made once when the ticket is filed (warranty.services.warranty_decide).
     warranty_covered = models.BooleanField(_("covered by warranty"), default=False)
@@ -111,10 +118,13 @@ class Ticket(models.Model):
         _("confirmation code"), max_length=6, default=confirmation_code_new, editable=False
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # When the merchant declined the quote (or it lapsed) and the ticket ended unrepaired. Deadlines
+    # were moved by the pause first, so a deadline before this was missed while the clock ran.
+    returned_at = models.DateTimeField(_("returned unrepaired at"), null=True, blank=True)
     # While waiting on the merchant the SLA clocks stop; the status to return to is kept here.
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     paused_from_status = models.CharField(
-        _("status before the pause"), max_length=16, choices=Status.choices, blank=True
+        _("status before the pause"), max_length=STATUS_MAX_LENGTH, choices=Status.choices, blank=True
     )
     # The next deadline still to meet while the clocks run (the response, then the visit, then the
     # repair); empty when none runs: paused, every milestone met, closed, cancelled, no SLA policy.
@@ -325,6 +335,7 @@ class TicketEvent(models.Model):
         QUOTE_SENT = "quote_sent", _("Quote sent")
         QUOTE_APPROVED = "quote_approved", _("Quote approved")
         QUOTE_DECLINED = "quote_declined", _("Quote declined")
+        QUOTE_REMINDED = "quote_reminded", _("Quote reminded")
         PAUSED = "paused", _("SLA clock paused")
         RESUMED = "resumed", _("SLA clock resumed")
         FEEDBACK = "feedback", _("Service rated")
@@ -340,8 +351,8 @@ class TicketEvent(models.Model):
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    from_status = models.CharField(_("from"), max_length=16, choices=Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, choices=Status.choices, blank=True)
+    from_status = models.CharField(_("from"), max_length=STATUS_MAX_LENGTH, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=STATUS_MAX_LENGTH, choices=Status.choices, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -370,23 +381,35 @@ class TicketEvent(models.Model):
 
 
 class Quote(models.Model):
-    """A price for an out-of-warranty repair; the merchant approves or declines it."""
+    """A price for an out-of-warranty repair, line by line; the merchant approves or declines it.
+
+    Written once by `tickets.quotes.quote_send` and never edited: its totals are the sums of its
+    lines, and the tax terms are those in force when it was sent. Different work is a new quote,
+    which supersedes an approved one; the approved quote is what a resolution charges.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")
         APPROVED = "approved", _("Approved")
         DECLINED = "declined", _("Declined")
+        SUPERSEDED = "superseded", _("Replaced by a revised quote")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="quotes")
+    # The sums of the lines, kept on the quote for lists, exports and the API.
     parts_amount = models.DecimalField(_("parts (CNY)"), max_digits=10, decimal_places=2)
     labour_amount = models.DecimalField(_("labour (CNY)"), max_digits=10, decimal_places=2)
+    prices_include_tax = models.BooleanField(_("prices include VAT"), default=True)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=4, decimal_places=2, default=Decimal("13.00"))
     note = models.TextField(_("note"), blank=True)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("quoted by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The one reminder to the merchant (tickets.quotes.quotes_follow_up); a lapse is a decline by nobody.
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    lapsed = models.BooleanField(_("lapsed without an answer"), default=False)
 
     scope = ScopePaths(merchant="ticket__merchant", assignments="ticket__assignments")
 
@@ -398,9 +421,17 @@ class Quote(models.Model):
             models.UniqueConstraint(
                 fields=["ticket"], condition=Q(status="pending"), name="quote_one_pending_per_ticket"
             ),
+            # What a resolution charges is never ambiguous: a revision supersedes the approved quote.
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(status="approved"), name="quote_one_approved_per_ticket"
+            ),
             models.CheckConstraint(
                 name="quote_amounts_not_negative", condition=Q(parts_amount__gte=0, labour_amount__gte=0)
             ),
+        ]
+        indexes = [
+            # Pending quotes by age: the reminder and the lapse (tickets.quotes.quotes_follow_up).
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="quote_pending_created"),
         ]
 
     def __str__(self):
@@ -409,6 +440,76 @@ class Quote(models.Model):
     @property
     def total(self):
         return self.parts_amount + self.labour_amount
+
+    @property
+    def tax_note(self) -> str:
+        """含税/不含税, with the rate: how the amounts stand to VAT."""
+        rate = f"{self.vat_rate.normalize():f}"
+        if self.prices_include_tax:
+            return _("VAT included (%(rate)s%%)") % {"rate": rate}
+        return _("VAT not included (%(rate)s%%)") % {"rate": rate}
+
+
+class QuoteLine(models.Model):
+    """One line of a quote: a spare part at its list price, or labour at the rate per visit or hour."""
+
+    class Kind(models.TextChoices):
+        PART = "part", _("Part")
+        LABOUR = "labour", _("Labour")
+
+    class Unit(models.TextChoices):
+        PIECE = "piece", pgettext_lazy("unit of a quote line", "piece")
+        VISIT = "visit", pgettext_lazy("unit of a quote line", "visit")
+        HOUR = "hour", pgettext_lazy("unit of a quote line", "hour")
+
+    quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    spare_part = models.ForeignKey(
+        "devices.SparePart",
+        verbose_name=_("spare part"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Blank for labour at the rate: the page shows "Labour" in the reader's language.
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=6, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=10, decimal_places=2)
+    # quantity × unit price, to the fen.
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=10, decimal_places=2)
+    # The list price when a manager set another one; None when the list price was taken.
+    list_price = models.DecimalField(_("list price (CNY)"), max_digits=10, decimal_places=2, null=True, blank=True)
+
+    scope = ScopePaths(merchant="quote__ticket__merchant", assignments="quote__ticket__assignments")
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
+        constraints = [
+            models.CheckConstraint(
+                name="quote_line_amounts",
+                condition=Q(quantity__gt=0, unit_price__gte=0, amount__gte=0),
+            ),
+            models.CheckConstraint(
+                name="quote_line_part_has_part",
+                condition=(Q(kind="part") & Q(spare_part__isnull=False))
+                | (Q(kind="labour") & Q(spare_part__isnull=True)),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} × {self.quantity}"
+
+    @property
+    def label(self) -> str:
+        return self.description or str(self.get_kind_display())
+
+    @property
+    def price_overridden(self) -> bool:
+        return self.list_price is not None and self.list_price != self.unit_price
 
 
 class Feedback(models.Model):

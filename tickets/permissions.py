@@ -27,19 +27,39 @@ from tickets.models import Status, Ticket
 # The legal moves of the status machine. `waiting_merchant` returns to the status it paused.
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.NEW: frozenset({Status.ACKNOWLEDGED, Status.WAITING_MERCHANT, Status.CANCELLED}),
-    Status.ACKNOWLEDGED: frozenset({Status.DISPATCHED, Status.RESOLVED, Status.WAITING_MERCHANT, Status.CANCELLED}),
+    Status.ACKNOWLEDGED: frozenset(
+        {Status.DISPATCHED, Status.RESOLVED, Status.WAITING_MERCHANT, Status.CANCELLED, Status.RETURNED_UNREPAIRED}
+    ),
     # Back to acknowledged: the technician declined, and the job is the dispatcher's again.
     Status.DISPATCHED: frozenset(
-        {Status.DISPATCHED, Status.ON_SITE, Status.ACKNOWLEDGED, Status.WAITING_MERCHANT, Status.CANCELLED}
+        {
+            Status.DISPATCHED,
+            Status.ON_SITE,
+            Status.ACKNOWLEDGED,
+            Status.WAITING_MERCHANT,
+            Status.CANCELLED,
+            Status.RETURNED_UNREPAIRED,
+        }
     ),
-    Status.ON_SITE: frozenset({Status.RESOLVED, Status.WAITING_MERCHANT, Status.DISPATCHED}),
+    Status.ON_SITE: frozenset(
+        {Status.RESOLVED, Status.WAITING_MERCHANT, Status.DISPATCHED, Status.RETURNED_UNREPAIRED}
+    ),
+    # To returned unrepaired: the merchant declined the quote, or let it lapse (tickets.quotes).
     Status.WAITING_MERCHANT: frozenset(
-        {Status.NEW, Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE, Status.CANCELLED}
+        {
+            Status.NEW,
+            Status.ACKNOWLEDGED,
+            Status.DISPATCHED,
+            Status.ON_SITE,
+            Status.CANCELLED,
+            Status.RETURNED_UNREPAIRED,
+        }
     ),
     # Back to acknowledged: the merchant said "not fixed" and the job needs another visit.
     Status.RESOLVED: frozenset({Status.CLOSED, Status.ACKNOWLEDGED}),
     Status.CLOSED: frozenset(),
     Status.CANCELLED: frozenset(),
+    Status.RETURNED_UNREPAIRED: frozenset(),
 }
 
 # Merchants (and partners on their behalf) may cancel until a technician is on the way.

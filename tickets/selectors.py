@@ -11,7 +11,7 @@ from possystem.seek import Key, SeekPage, seek_page
 from technicians.matching import Fit, Job, fit_of
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
 from technicians.selectors import for_matching
-from tickets.models import OPEN_STATUSES, Quote, Status, Ticket, TicketEvent, TicketPhoto
+from tickets.models import OPEN_STATUSES, Quote, QuoteLine, Status, Ticket, TicketEvent, TicketPhoto
 
 # A list filter that is not a status of its own: every status a ticket can still move on from.
 OPEN = "open"
@@ -139,7 +139,12 @@ def ticket_get(*, actor, number: str) -> Ticket:
                     "technician__user", "recorded_by", "approved_by", "rejected_by"
                 ).order_by("at", "pk"),
             ),
-            Prefetch("quotes", queryset=Quote.objects.order_by("created_at", "pk")),
+            Prefetch(
+                "quotes",
+                queryset=Quote.objects.order_by("created_at", "pk").prefetch_related(
+                    Prefetch("lines", queryset=QuoteLine.objects.select_related("spare_part").order_by("pk"))
+                ),
+            ),
             reports_prefetch(),
         )
         .get(number=number)

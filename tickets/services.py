@@ -24,12 +24,13 @@ from accounts.models import User
 from accounts.validators import mobile_checked
 from devices.models import SparePart
 from possystem.errors import InvalidInput, OutOfStock, StateConflict, TooManyAttempts
-from possystem.formats import local_minute, money
+from possystem.formats import local_minute
 from sla.deadlines import deadlines_after_pause, next_due_of
 from sla.services import ticket_sla_changed
 from technicians.matching import concerns_text
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
 from tickets import visits
+from tickets.charges import resolution_charge
 from tickets.completion import completion_checked, completion_record
 from tickets.events import actor_name, actor_user, ticket_event_record
 from tickets.models import Feedback, Quote, Status, Ticket, TicketComment, TicketEvent, confirmation_code_new
@@ -557,7 +558,6 @@ def ticket_resolve(
     outcome: str,
     work_done: str,
     parts: list[tuple[SparePart, int]] = (),
-    labour_charge: Decimal = Decimal("0"),
     replacement_serial: str = "",
     photos=(),
     signature: str = "",
@@ -566,7 +566,8 @@ def ticket_resolve(
     """Record the work and resolve the ticket: remotely from `acknowledged`, or after a visit.
 
     Parts come out of stock here; stock never goes below zero (conditional decrement, rows taken in
-    primary-key order so two resolutions cannot deadlock). Out-of-warranty work is charged. Photos
+    primary-key order so two resolutions cannot deadlock). Out-of-warranty work is charged its
+    approved quote, and refused without one (`tickets.charges`). Photos
     of the work and the merchant's signature (a PNG data URL drawn on the screen) are kept with the
     report (`tickets.completion`).
     """
@@ -575,14 +576,12 @@ def ticket_resolve(
         raise InvalidInput(_("Choose the outcome."), field="outcome")
     if not (work_done or "").strip():
         raise InvalidInput(_("Describe the work done."), field="work_done")
-    if labour_charge < 0:
-        raise InvalidInput(_("The labour charge cannot be negative."), field="labour_charge")
     errors: dict[str, list[str]] = {}
     completion = completion_checked(photos=photos, signature=signature, signed_by=signed_by, errors=errors)
     if errors:
         raise InvalidInput(errors)
+    charge = resolution_charge(ticket=ticket, outcome=outcome, parts=parts)
     now = timezone.now()
-    charged = not ticket.warranty_covered
     with transaction.atomic():
         assignment = Assignment.objects.active().filter(ticket=ticket).select_related("technician").first()
         _move(
@@ -599,11 +598,11 @@ def ticket_resolve(
             written_by=actor_user(by),
             outcome=outcome,
             work_done=work_done.strip(),
-            labour_charge=labour_charge if charged else Decimal("0"),
-            charged=charged,
+            labour_charge=charge.labour,
+            parts_charge=charge.parts,
+            charged=charge.charged,
             replacement_serial=replacement_serial,
         )
-        parts_total = Decimal("0")
         for part, quantity in sorted(_merge_parts(parts), key=lambda item: item[0].pk):
             taken = SparePart.objects.filter(pk=part.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
             if taken != 1:
@@ -613,10 +612,6 @@ def ticket_resolve(
                     field="parts",
                 )
             PartUsed.objects.create(report=report, spare_part=part, quantity=quantity, unit_cost=part.unit_cost)
-            parts_total += part.unit_cost * quantity
-        if charged and parts_total:
-            report.parts_charge = parts_total
-            report.save(update_fields=["parts_charge"])
         if assignment is not None:
             Assignment.objects.filter(pk=assignment.pk).update(completed_at=now)
         completion_record(ticket=ticket, report=report, completion=completion, by=by, now=now)
@@ -732,72 +727,6 @@ def _resume(ticket: Ticket, *, by, now, message: str = "") -> None:
 def ticket_field_iso(ticket: Ticket, name: str) -> str | None:
     value = getattr(ticket, name)
     return value.isoformat() if value else None
-
-
-# --- quotes ----------------------------------------------------------------------------------------
-
-
-def quote_send(*, ticket: Ticket, by, parts_amount: Decimal, labour_amount: Decimal, note: str = "") -> Quote:
-    """Quote an out-of-warranty repair; the ticket waits on the merchant's answer."""
-    require(Action.QUOTE, by, ticket)
-    if parts_amount < 0 or labour_amount < 0:
-        raise InvalidInput(_("Amounts cannot be negative."), field="parts_amount")
-    now = timezone.now()
-    with transaction.atomic():
-        if ticket.status != Status.WAITING_MERCHANT:
-            _pause(ticket, by=by, now=now, reason=_("Waiting for the merchant to approve a quote."))
-        try:
-            with transaction.atomic():
-                quote = Quote.objects.create(
-                    ticket=ticket,
-                    parts_amount=parts_amount,
-                    labour_amount=labour_amount,
-                    note=note,
-                    created_by=actor_user(by),
-                    created_at=now,
-                )
-        except IntegrityError as error:
-            raise StateConflict(_("A quote is already waiting for the merchant's answer.")) from error
-        ticket_event_record(
-            ticket=ticket,
-            kind=TicketEvent.Kind.QUOTE_SENT,
-            by=by,
-            now=now,
-            message=note,
-            data={"quote": quote.pk, "total": str(quote.total)},
-        )
-        merchant_notify(
-            ticket=ticket,
-            compose=lambda: (
-                _("Quote for %(number)s: %(total)s") % {"number": ticket.number, "total": money(quote.total)},
-                _("Parts %(parts)s, labour %(labour)s. Approve or decline it on the ticket page.")
-                % {"parts": money(quote.parts_amount), "labour": money(quote.labour_amount)},
-            ),
-        )
-    return quote
-
-
-def quote_decide(*, quote: Quote, by, approve: bool) -> Quote:
-    """The merchant approves or declines a pending quote; the ticket's clocks run again."""
-    ticket = quote.ticket
-    require(Action.DECIDE_QUOTE, by, ticket, Facts(pending_quote=quote.status == Quote.Status.PENDING))
-    now = timezone.now()
-    status = Quote.Status.APPROVED if approve else Quote.Status.DECLINED
-    with transaction.atomic():
-        updated = Quote.objects.filter(pk=quote.pk, status=Quote.Status.PENDING).update(status=status, decided_at=now)
-        if updated != 1:
-            raise StateConflict(_("This quote was already answered."))
-        quote.status, quote.decided_at = status, now
-        ticket_event_record(
-            ticket=ticket,
-            kind=TicketEvent.Kind.QUOTE_APPROVED if approve else TicketEvent.Kind.QUOTE_DECLINED,
-            by=by,
-            now=now,
-            data={"quote": quote.pk, "total": str(quote.total)},
-        )
-        if ticket.status == Status.WAITING_MERCHANT:
-            _resume(ticket, by=by, now=now)
-    return quote
 
 
 # --- conversation ----------------------------------------------------------------------------------
@@ -956,8 +885,6 @@ __all__ = [
     "assignment_accept",
     "assignment_decline",
     "assignment_on_the_way",
-    "quote_decide",
-    "quote_send",
     "ticket_acknowledge",
     "ticket_assign",
     "ticket_cancel",

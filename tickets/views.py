@@ -2,8 +2,6 @@
 a status themselves. Every ticket is read through `tickets.selectors`, so a ticket outside the
 caller's scope is a 404 whatever the URL says."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +18,9 @@ from accounts.scoping import is_staff_actor, visible_to
 from accounts.selectors import merchant_list
 from devices.models import SparePart
 from possystem.errors import DomainError, InvalidInput, OutOfStock, StateConflict
+from tickets import quotes as quoting
 from tickets import selectors, services
+from tickets.charges import approved_quote
 from tickets.filing import ticket_file
 from tickets.forms import (
     AssignForm,
@@ -30,6 +30,7 @@ from tickets.forms import (
     PartFormSet,
     PauseForm,
     QuoteForm,
+    QuotePartFormSet,
     ReasonForm,
     ReopenForm,
     ReplyForm,
@@ -269,6 +270,10 @@ def _render_detail(request, ticket: Ticket, **bound):
         ),
     )
     parts = bound.pop("parts", None) or _parts_choices(ticket, allowed)
+    quote_parts = bound.pop("quote_parts", None) or (
+        selectors.spare_parts_for(ticket=ticket) if allowed[Action.QUOTE] else []
+    )
+    labour_price, labour_unit = quoting.labour_rate()
     events = list(selectors.ticket_timeline(actor=user, ticket=ticket))
     waiting_for = ""
     if ticket.status == Status.WAITING_MERCHANT and pending_quote is None:
@@ -293,6 +298,15 @@ def _render_detail(request, ticket: Ticket, **bound):
         and active.arrived_at is None,
         "quotes": quotes,
         "pending_quote": pending_quote,
+        "approved_quote": approved_quote(ticket),
+        "quote_revised": any(q.status == Quote.Status.SUPERSEDED for q in quotes),
+        "quote_lapse_days": settings.QUOTE_LAPSE_AFTER_DAYS,
+        "declined_quote": next((q for q in reversed(quotes) if q.status == Quote.Status.DECLINED), None),
+        "labour_price": labour_price,
+        "labour_unit": labour_unit,
+        "prices_include_tax": settings.PRICES_INCLUDE_TAX,
+        "vat_rate": settings.VAT_RATE_PERCENT,
+        "sets_prices": party_of(user, ticket).manager,
         "waiting_for": waiting_for,
         "report": ticket.report if ticket.status in (Status.RESOLVED, Status.CLOSED) else None,
         "feedback": getattr(ticket, "feedback", None),
@@ -315,7 +329,8 @@ def _render_detail(request, ticket: Ticket, **bound):
         "reject_visit_form": VisitRejectForm(prefix="reject"),
         "reopen_form": ReopenForm(prefix="reopen"),
         "reopen_days": settings.TICKET_REOPEN_DAYS,
-        "quote_form": QuoteForm(prefix="quote"),
+        "quote_form": QuoteForm(prefix="quote", labour_unit=labour_unit, initial={"labour_quantity": 1}),
+        "quote_parts_formset": QuotePartFormSet(prefix="quote_parts", form_kwargs={"parts": quote_parts}),
         "resolve_form": ResolveForm(prefix="resolve", initial={"signed_by": ticket.contact_name}),
         "parts_formset": PartFormSet(prefix="parts", form_kwargs={"parts": parts}),
     }
@@ -419,13 +434,15 @@ def quote_decide(request, number, quote_id):
         quote = next((q for q in ticket.quotes.all() if q.pk == quote_id), None)
         if quote is None:
             raise Http404
-        services.quote_decide(quote=quote, by=request.user, approve=approve)
+        quoting.quote_decide(quote=quote, by=request.user, approve=approve)
 
     return _act(
         request,
         number,
         run,
-        _("Quote approved; the repair goes ahead.") if approve else _("Quote declined."),
+        _("Quote approved; the repair goes ahead.")
+        if approve
+        else _("Quote declined: the terminal is returned unrepaired and nothing is charged."),
     )
 
 
@@ -594,19 +611,34 @@ def ticket_reopen(request, number):
 @login_required
 @require_POST
 def quote_send(request, number):
+    ticket = _ticket_or_404(request, number)
+    parts = selectors.spare_parts_for(ticket=ticket)
+    by_pk = {str(p.pk): p for p in parts}
+    formset = QuotePartFormSet(request.POST, prefix="quote_parts", form_kwargs={"parts": parts})
+    _price, labour_unit = quoting.labour_rate()
+
+    def run(ticket, data):
+        lines = [
+            quoting.LineIn(spare_part=by_pk[row["part"]], quantity=row["quantity"], unit_price=row.get("unit_price"))
+            for row in formset.cleaned_data
+            if row.get("part") and row["part"] in by_pk
+        ]
+        if data["labour_quantity"]:
+            lines.append(
+                quoting.LineIn(spare_part=None, quantity=data["labour_quantity"], unit_price=data["labour_unit_price"])
+            )
+        quoting.quote_send(ticket=ticket, by=request.user, lines=lines, note=data["note"])
+
     return _act_with_form(
         request,
         number,
         "quote_form",
-        QuoteForm(request.POST, prefix="quote"),
-        lambda ticket, data: services.quote_send(
-            ticket=ticket,
-            by=request.user,
-            parts_amount=data["parts_amount"],
-            labour_amount=data["labour_amount"],
-            note=data["note"],
-        ),
+        QuoteForm(request.POST, prefix="quote", labour_unit=labour_unit),
+        run,
         _("Quote sent to the merchant; the ticket waits for the answer."),
+        action=Action.QUOTE,
+        quote_parts_formset=formset,
+        quote_parts=parts,
     )
 
 
@@ -630,7 +662,6 @@ def ticket_resolve(request, number):
             outcome=data["outcome"],
             work_done=data["work_done"],
             parts=used,
-            labour_charge=data["labour_charge"] or Decimal("0"),
             replacement_serial=data["replacement_serial"],
             photos=data["photos"],
             signature=data["signature"],
@@ -699,7 +730,7 @@ def ticket_receipt(request, number):
     return render(
         request,
         "tickets/receipt.html",
-        {"ticket": ticket, "report": report},
+        {"ticket": ticket, "report": report, "approved_quote": approved_quote(ticket)},
     )
 
 

@@ -3,8 +3,8 @@ from django.core.management import call_command
 
 from accounts.models import Merchant, User
 from devices.models import Device, SparePart
-from technicians.models import Technician
-from tickets.models import Status, Ticket, TicketEvent
+from technicians.models import RepairReport, Technician
+from tickets.models import Quote, Status, Ticket, TicketEvent
 from warranty.models import Warranty
 from warranty.services import warranty_status
 
@@ -44,6 +44,19 @@ def test_the_demo_has_what_the_product_needs_to_show(capsys):
     }  # fmt: skip
     assert Ticket.objects.filter(merchant=merchant2.merchant, status=Status.NEW).count() >= 2
     assert Ticket.objects.filter(feedback__isnull=False).exists()
+
+
+def test_the_demo_charges_exactly_the_approved_quotes_and_returns_a_declined_one(capsys):
+    call_command("seed_demo")
+    charged = [ticket for ticket in Ticket.objects.all() if ticket.report and ticket.report.charged]
+    assert charged
+    for ticket in charged:
+        approved = ticket.quotes.get(status=Quote.Status.APPROVED)
+        assert ticket.report.total_charge == approved.total == sum(line.amount for line in approved.lines.all())
+    assert not RepairReport.objects.filter(charged=True, ticket__warranty_covered=True).exists()
+    returned = Ticket.objects.get(status=Status.RETURNED_UNREPAIRED)
+    assert returned.quotes.get().status == Quote.Status.DECLINED and returned.returned_at is not None
+    assert Ticket.objects.filter(status=Status.WAITING_MERCHANT, quotes__status=Quote.Status.PENDING).exists()
 
 
 def test_it_refuses_to_seed_production_unless_forced(settings, capsys):

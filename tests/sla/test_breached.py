@@ -6,9 +6,12 @@ import pytest
 import time_machine
 
 from sla.selectors import State, breached_q, ticket_is_breached, ticket_sla_status
-from tests.helpers import at
+from tests.factories import DeviceFactory
+from tests.helpers import at, check_in
+from tests.helpers import quote as send_quote
 from tickets import services
-from tickets.models import Ticket
+from tickets.models import Quote, Ticket
+from tickets.quotes import quote_decide
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +25,19 @@ def step(moment, action, **kwargs):
         return action(**kwargs)
 
 
+def returned_unrepaired(file_at, merchant, dispatcher, technician, *, filed, quoted_after):
+    """Out of warranty, on site within hours, quoted `quoted_after` filing, declined just before NOW."""
+    ticket = file_at(filed, device=DeviceFactory(merchant=merchant.merchant))
+    step(filed + HOUR, services.ticket_assign, ticket=ticket, technician=technician, by=dispatcher)
+    step(filed + 2 * HOUR, check_in, ticket=Ticket.objects.get(pk=ticket.pk), technician=technician)
+    step(filed + quoted_after, send_quote, ticket=Ticket.objects.get(pk=ticket.pk), by=technician.user)
+    quote = Quote.objects.select_related("ticket").get(ticket=ticket)
+    step(NOW - HOUR, quote_decide, quote=quote, by=merchant, approve=False)
+    return ticket
+
+
 @pytest.fixture
-def tickets(file_at, dispatcher):
+def tickets(file_at, merchant, dispatcher, technician):
     """name → (ticket, expected breached at NOW)."""
     made = {}
 
@@ -50,6 +64,15 @@ def tickets(file_at, dispatcher):
     step(FILED + 30 * HOUR, services.ticket_cancel, ticket=cancelled, by=dispatcher)
     early = new("cancelled in time", False)
     step(FILED + HOUR, services.ticket_cancel, ticket=early, by=dispatcher)
+    # Declined days after its repair deadline would have passed, but its clocks stood still from the quote.
+    made["quote declined, clocks paused in time"] = (
+        returned_unrepaired(file_at, merchant, dispatcher, technician, filed=NOW - 200 * HOUR, quoted_after=3 * HOUR),
+        False,
+    )
+    made["quote sent after missing the repair deadline, declined"] = (
+        returned_unrepaired(file_at, merchant, dispatcher, technician, filed=NOW - 200 * HOUR, quoted_after=150 * HOUR),
+        True,
+    )
     return made
 
 

@@ -9,7 +9,9 @@ import time_machine
 from sla.models import Escalation, Level, SLACheck
 from tests import factories
 from tests.helpers import at, check_in, scan_at
+from tests.helpers import quote as send_quote
 from tickets import services as tickets
+from tickets.quotes import quote_decide
 
 pytestmark = pytest.mark.django_db
 
@@ -106,13 +108,11 @@ def test_a_quote_pauses_the_clock_until_the_merchant_answers(file_at, merchant, 
     assert not ticket.warranty_covered
     with time_machine.travel(at(2026, 11, 27, 11), tick=False):
         tickets.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
-        quote = tickets.quote_send(
-            ticket=ticket, by=technician.user, parts_amount=Decimal("100"), labour_amount=Decimal("50")
-        )
+        quote = send_quote(ticket, technician.user)
     assert checks(ticket) == {}
 
     with time_machine.travel(at(2026, 11, 27, 13), tick=False):
-        tickets.quote_decide(quote=quote, by=merchant, approve=True)
+        quote_decide(quote=quote, by=merchant, approve=True)
 
     assert set(checks(ticket)) == {"onsite", "resolve"}
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from tests.factories import SparePartFactory, TechnicianFactory, device_in_warranty, file_ticket
 from tests.helpers import check_in, wrong_code
+from tests.helpers import quote as send_quote
 from tests.tickets.pages import messages_of, png
 from tickets import services
 from tickets.models import Quote, Status, TicketComment
@@ -125,9 +126,8 @@ def test_a_merchant_approves_a_quote(client, merchant, dispatcher, other_merchan
     assert not ticket.warranty_covered
     services.ticket_assign(ticket=ticket, technician=zhang, by=dispatcher)
     check_in(ticket, zhang)
-    quote = services.quote_send(
-        ticket=ticket, by=zhang.user, parts_amount=Decimal("420"), labour_amount=Decimal("80"), note="New screen."
-    )
+    screen = SparePartFactory(unit_cost=Decimal("420.00"))
+    quote = send_quote(ticket, zhang.user, parts=[(screen, 1)], note="New screen.")
     client.force_login(merchant)
     page = client.get(url("detail", ticket)).content.decode()
     assert "¥500.00" in page and "Approve and repair" in page
@@ -353,23 +353,41 @@ def test_a_technician_accepts_checks_in_and_resolves_with_parts(client, dispatch
 
 def test_a_technician_sends_a_quote_out_of_warranty(client, merchant, dispatcher, zhang):
     expired = device_in_warranty(merchant.merchant, serial_number="OLD-8003", activated_on=datetime_days_ago(800))
+    screen = SparePartFactory(unit_cost=Decimal("420.00"), name="Touch screen assembly")
+    screen.compatible_models.add(expired.model)
     ticket = file_ticket(merchant, expired)
     services.ticket_assign(ticket=ticket, technician=zhang, by=dispatcher)
     check_in(ticket, zhang)
     client.force_login(zhang.user)
+    form = client.get(url("detail", ticket)).content.decode()
+    assert "Touch screen assembly, ¥420.00" in form and "¥80.00 per visit" in form
+    assert "quote_parts-0-unit_price" not in form  # prices are the manager's
+    nothing = {"quote_parts-TOTAL_FORMS": "3", "quote_parts-INITIAL_FORMS": "0", "quote-labour_quantity": ""}
+    response = client.post(url("quote_send", ticket), nothing)
+    assert "Add at least one part or labour line." in str(response.context["quote_form"].non_field_errors())
     response = client.post(
         url("quote_send", ticket),
-        {"quote-parts_amount": "-1", "quote-labour_amount": "80", "quote-note": "Screen assembly"},
-    )
-    assert response.context["quote_form"].errors["parts_amount"]
-    response = client.post(
-        url("quote_send", ticket),
-        {"quote-parts_amount": "420", "quote-labour_amount": "80", "quote-note": "Screen assembly"},
+        {
+            **nothing,
+            "quote_parts-0-part": str(screen.pk),
+            "quote_parts-0-quantity": "1",
+            "quote-labour_quantity": "1",
+            "quote-note": "Screen assembly",
+        },
         follow=True,
     )
     assert "Quote sent to the merchant; the ticket waits for the answer." in messages_of(response)
     assert refreshed(ticket).status == Status.WAITING_MERCHANT
-    assert ticket.quotes.get().total == Decimal("500")
+    quote = ticket.quotes.get()
+    assert (quote.parts_amount, quote.labour_amount, quote.total) == (
+        Decimal("420.00"),
+        Decimal("80.00"),
+        Decimal("500.00"),
+    )
+    assert [(line.kind, line.quantity, line.unit_price) for line in quote.lines.all()] == [
+        ("part", Decimal("1.00"), Decimal("420.00")),
+        ("labour", Decimal("1.00"), Decimal("80.00")),
+    ]
 
 
 def test_no_quote_is_offered_in_warranty(client, dispatcher, ticket, zhang):
@@ -377,7 +395,9 @@ def test_no_quote_is_offered_in_warranty(client, dispatcher, ticket, zhang):
     client.force_login(zhang.user)
     assert 'data-testid="send-quote"' not in client.get(url("detail", ticket)).content.decode()
     response = client.post(
-        url("quote_send", ticket), {"quote-parts_amount": "1", "quote-labour_amount": "1"}, follow=True
+        url("quote_send", ticket),
+        {"quote_parts-TOTAL_FORMS": "0", "quote_parts-INITIAL_FORMS": "0", "quote-labour_quantity": "1"},
+        follow=True,
     )
     assert "This repair is covered by warranty and free of charge." in messages_of(response)
 

@@ -7,9 +7,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.factories import file_ticket
-from tests.helpers import at, check_in
+from tests.factories import SparePartFactory, file_ticket
+from tests.helpers import at, check_in, quote
 from tickets import services
+from tickets.quotes import quote_decide
 
 pytestmark = pytest.mark.django_db
 
@@ -71,10 +72,13 @@ def test_amounts_read_the_same_everywhere_and_notices_end_once(merchant, dispatc
     ticket = file_ticket(merchant, DeviceFactory(merchant=merchant.merchant))  # no warranty: quoted
     services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
     check_in(ticket, technician)
-    services.quote_send(ticket=ticket, by=technician.user, parts_amount=Decimal("150"), labour_amount=Decimal("80"))
+    part = SparePartFactory(unit_cost=Decimal("150.00"))
+    quote(ticket, technician.user, parts=[(part, 1)])
     timeline = page(client, merchant, ticket, **CHINESE)
     assert "¥230.00" in timeline and "¥230<" not in timeline and "¥230 " not in timeline
-    services.quote_decide(quote=ticket.quotes.get(), by=merchant, approve=True)
-    services.ticket_resolve(ticket=ticket, by=technician.user, outcome="repaired", work_done="更换打印机。")
+    quote_decide(quote=ticket.quotes.get(), by=merchant, approve=True)
+    services.ticket_resolve(
+        ticket=ticket, by=technician.user, outcome="repaired", work_done="更换打印机。", parts=[(part, 1)]
+    )
     resolved = merchant.notifications.get(subject__contains="已解决")
     assert "。。" not in resolved.body and "更换打印机。" in resolved.body

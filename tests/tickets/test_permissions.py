@@ -2,7 +2,6 @@
 action, for every role in every status a ticket passes through."""
 
 import re
-from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -11,9 +10,11 @@ from django.urls import reverse
 from accounts.models import User
 from possystem.errors import DomainError
 from tests import factories
+from tests.helpers import quote
 from tickets import services
 from tickets.models import Quote, Status, Ticket
 from tickets.permissions import Action
+from tickets.quotes import quote_decide
 
 pytestmark = pytest.mark.django_db
 
@@ -67,13 +68,13 @@ def attempt(action: Action, ticket: Ticket, by, *, spare_technician) -> bool:
         Action.REJECT_VISIT: lambda: services.visit_reject(
             visit=ticket.visits.get(verified=False), by=by, reason="No sign of him at the shop."
         ),
-        Action.QUOTE: lambda: services.quote_send(
-            ticket=ticket, by=by, parts_amount=Decimal("100"), labour_amount=Decimal("80")
-        ),
-        Action.DECIDE_QUOTE: lambda: services.quote_decide(
+        Action.QUOTE: lambda: quote(ticket, by),
+        Action.DECIDE_QUOTE: lambda: quote_decide(
             quote=ticket.quotes.get(status=Quote.Status.PENDING), by=by, approve=True
         ),
-        Action.RESOLVE: lambda: services.ticket_resolve(ticket=ticket, by=by, outcome="repaired", work_done="Fixed."),
+        Action.RESOLVE: lambda: services.ticket_resolve(
+            ticket=ticket, by=by, outcome=_outcome_offered(ticket), work_done="Fixed."
+        ),
         Action.PAUSE: lambda: services.ticket_pause(ticket=ticket, by=by, reason="Which shop?"),
         Action.RESUME: lambda: services.ticket_resume(ticket=ticket, by=by),
         Action.CLOSE: lambda: services.ticket_close(ticket=ticket, by=by),
@@ -95,6 +96,14 @@ def attempt(action: Action, ticket: Ticket, by, *, spare_technician) -> bool:
         return True
     except DomainError:
         return False
+
+
+def _outcome_offered(ticket: Ticket) -> str:
+    """A repair when it is free or its quote is approved; otherwise the resolve form offers only advice
+    (an out-of-warranty repair without an approved quote is refused, tests/tickets/test_quotes.py)."""
+    if ticket.warranty_covered or ticket.quotes.filter(status=Quote.Status.APPROVED).exists():
+        return "repaired"
+    return "advice"
 
 
 def buttons_on_page(client, user, ticket: Ticket) -> set[Action]:
@@ -150,12 +159,14 @@ def _reach(status_path: str, *, merchant, dispatcher, technician, covered: bool)
         elif step == "declined":
             services.assignment_decline(assignment=ticket.active_assignment, by=technician.user, reason="Ill.")
         elif step == "quoted":
-            services.quote_send(ticket=ticket, by=technician.user, parts_amount=Decimal("420"), labour_amount=80)
+            quote(ticket, technician.user)
         elif step == "waiting":
             services.ticket_pause(ticket=ticket, by=dispatcher, reason="Which branch is it?")
         elif step == "resolved":
             fixer = technician.user if ticket.status == Status.ON_SITE else dispatcher  # remote fixes are staff's
-            services.ticket_resolve(ticket=ticket, by=fixer, outcome="repaired", work_done="New roller.")
+            services.ticket_resolve(ticket=ticket, by=fixer, outcome=_outcome_offered(ticket), work_done="New roller.")
+        elif step in ("approved", "returned"):
+            quote_decide(quote=ticket.quotes.get(status=Quote.Status.PENDING), by=merchant, approve=step == "approved")
         elif step == "rated":
             services.ticket_feedback_give(ticket=ticket, by=merchant, rating=4)
         elif step == "closed":
@@ -183,6 +194,9 @@ PATHS = [
     ("new>dispatched>accepted>on_site", True),
     ("new>dispatched>accepted>recorded", True),
     ("new>dispatched>accepted>on_site>quoted", False),
+    ("new>dispatched>accepted>on_site>quoted>approved", False),
+    ("new>dispatched>accepted>on_site>quoted>approved>resolved", False),
+    ("new>dispatched>accepted>on_site>quoted>returned", False),
     ("new>dispatched>accepted>on_site>waiting", True),
     ("new>dispatched>accepted>on_site>resolved", True),
     ("new>dispatched>accepted>on_site>resolved>reopened", True),

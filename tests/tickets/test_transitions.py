@@ -10,9 +10,11 @@ from django.utils import timezone
 from possystem.errors import ActionNotAllowed, OutOfStock, StateConflict, TransitionNotAllowed
 from tests.factories import SparePartFactory, file_ticket
 from tests.helpers import at, check_in
+from tests.helpers import quote as send_quote
 from tickets import services
 from tickets.models import Status, Ticket, TicketEvent
 from tickets.permissions import TRANSITIONS, can_transition
+from tickets.quotes import quote_decide
 
 pytestmark = pytest.mark.django_db
 
@@ -208,23 +210,22 @@ def test_a_quote_waits_on_the_merchant_who_approves_it(merchant, dispatcher, tec
 
     expired = DeviceFactory(merchant=merchant.merchant)  # no warranty on record
     ticket = on_site(file_ticket(merchant, expired), dispatcher, technician)
-    quote = services.quote_send(
-        ticket=ticket, by=technician.user, parts_amount=Decimal("420"), labour_amount=Decimal("80")
-    )
+    quote = send_quote(ticket, technician.user, parts=[(SparePartFactory(unit_cost=Decimal("420.00")), 1)])
+    assert quote.total == Decimal("500.00")
     ticket.refresh_from_db()
     assert ticket.status == Status.WAITING_MERCHANT
-    services.quote_decide(quote=quote, by=merchant, approve=True)
+    quote_decide(quote=quote, by=merchant, approve=True)
     ticket.refresh_from_db()
     quote.refresh_from_db()
     assert (ticket.status, quote.status) == (Status.ON_SITE, "approved")
     with pytest.raises(StateConflict):
-        services.quote_decide(quote=quote, by=merchant, approve=False)
+        quote_decide(quote=quote, by=merchant, approve=False)
 
 
 def test_an_in_warranty_repair_cannot_be_quoted(ticket, dispatcher, technician):
     on_site(ticket, dispatcher, technician)
     with pytest.raises(TransitionNotAllowed):
-        services.quote_send(ticket=ticket, by=technician.user, parts_amount=Decimal("1"), labour_amount=Decimal("1"))
+        send_quote(ticket, technician.user)
 
 
 def test_parts_come_out_of_stock_and_are_charged_out_of_warranty(merchant, dispatcher, technician, sla_policy):
@@ -232,19 +233,19 @@ def test_parts_come_out_of_stock_and_are_charged_out_of_warranty(merchant, dispa
 
     part = SparePartFactory(stock=2, unit_cost=Decimal("160.00"))
     ticket = on_site(file_ticket(merchant, DeviceFactory(merchant=merchant.merchant)), dispatcher, technician)
+    quote_decide(quote=send_quote(ticket, technician.user, parts=[(part, 2)]), by=merchant, approve=True)
     report = services.ticket_resolve(
         ticket=ticket,
         by=technician.user,
         outcome="replaced",
         work_done="Printer module replaced.",
         parts=[(part, 1), (part, 1)],
-        labour_charge=Decimal("80"),
     )
     part.refresh_from_db()
     assert part.stock == 0
     assert report.charged
     assert (report.parts_charge, report.labour_charge, report.total_charge) == (
-        Decimal("320.00"), Decimal("80"), Decimal("400.00"),
+        Decimal("320.00"), Decimal("80.00"), Decimal("400.00"),
     )  # fmt: skip
 
 
@@ -328,7 +329,7 @@ def test_a_reply_does_not_answer_a_pending_quote(merchant, dispatcher, technicia
     from tests.factories import DeviceFactory
 
     ticket = on_site(file_ticket(merchant, DeviceFactory(merchant=merchant.merchant)), dispatcher, technician)
-    services.quote_send(ticket=ticket, by=technician.user, parts_amount=Decimal("420"), labour_amount=Decimal("80"))
+    send_quote(ticket, technician.user)
     services.ticket_comment_add(ticket=ticket, by=merchant, body="Can you do it for less?")
     ticket.refresh_from_db()
     assert ticket.status == Status.WAITING_MERCHANT

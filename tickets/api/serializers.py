@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -5,7 +7,7 @@ from api.fields import DateTimeField
 from devices.models import FaultCategory
 from sla.selectors import ticket_is_breached
 from technicians.models import RepairReport
-from tickets.models import Kind, Priority, Status, Ticket, TicketComment, TicketEvent
+from tickets.models import Kind, Priority, Quote, QuoteLine, Status, Ticket, TicketComment, TicketEvent
 
 
 class TicketWarrantyOut(serializers.Serializer):
@@ -176,5 +178,68 @@ class ResolveIn(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=RepairReport.Outcome.choices)
     work_done = serializers.CharField(max_length=10000)
     parts = PartIn(many=True, required=False, default=list)
-    labour_charge = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False, default=0)
+    labour_charge = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        default=0,
+        help_text="Deprecated and ignored: an out-of-warranty repair is charged its approved quote "
+        "(see the ticket's quotes); without one it is refused with 409 `quote_not_approved`.",
+    )
     replacement_serial = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+
+
+class QuoteLineOut(serializers.ModelSerializer):
+    sku = serializers.CharField(source="spare_part.sku", allow_null=True, default=None)
+
+    class Meta:
+        model = QuoteLine
+        fields = ["kind", "sku", "description", "unit", "quantity", "unit_price", "amount"]
+
+
+class QuoteOut(serializers.ModelSerializer):
+    total = serializers.DecimalField(max_digits=11, decimal_places=2, read_only=True)
+    lines = QuoteLineOut(many=True, read_only=True)
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "status",
+            "parts_amount",
+            "labour_amount",
+            "total",
+            "prices_include_tax",
+            "vat_rate",
+            "note",
+            "lines",
+            "created_at",
+            "decided_at",
+            "lapsed",
+        ]
+
+
+class QuoteLineIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=QuoteLine.Kind.choices)
+    sku = serializers.CharField(max_length=32, required=False, default="", help_text="A part line's spare part.")
+    quantity = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0.01"))
+    unit_price = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Managers only; left out, the part's list price or the labour rate.",
+    )
+    description = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class QuoteIn(serializers.Serializer):
+    lines = QuoteLineIn(many=True, min_length=1, max_length=20)
+    note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class QuoteDecisionIn(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[("approve", "approve"), ("decline", "decline")])

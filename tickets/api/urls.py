@@ -12,5 +12,7 @@ urlpatterns = [
     path("<code:number>/assign/", views.TicketAssign.as_view(), name="ticket-assign"),
     path("<code:number>/check-in/", views.TicketCheckIn.as_view(), name="ticket-check-in"),
     path("<code:number>/resolve/", views.TicketResolve.as_view(), name="ticket-resolve"),
+    path("<code:number>/quotes/", views.TicketQuotes.as_view(), name="ticket-quotes"),
+    path("<code:number>/quotes/<int:quote_id>/decide/", views.TicketQuoteDecide.as_view(), name="ticket-quote-decide"),
     path("<code:number>/close/", views.TicketClose.as_view(), name="ticket-close"),
 ]

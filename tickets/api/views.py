@@ -1,7 +1,5 @@
 """One view per operation: parse, look up in the caller's scope, call the service, answer."""
 
-from decimal import Decimal
-
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -17,11 +15,12 @@ from devices.models import Device, SparePart
 from devices.selectors import device_get
 from possystem.errors import ActionNotAllowed, InvalidInput
 from technicians.models import Technician
+from tickets import quotes as quoting
 from tickets import selectors, services
 from tickets.api import serializers as s
 from tickets.api.selectors import ticket_comments, ticket_list_filtered
 from tickets.filing import ticket_file
-from tickets.models import Channel, Ticket
+from tickets.models import Channel, Quote, Ticket
 
 TAGS = ["tickets"]
 STAFF_TAGS = ["ticket actions (staff)"]
@@ -274,9 +273,8 @@ class TicketResolve(ApiView):
             if spare_part is None:
                 raise InvalidInput({f"parts.{index}.sku": [_("No spare part has this SKU.")]})
             parts.append((spare_part, part["quantity"]))
-        services.ticket_resolve(
-            ticket=ticket, by=request.user, parts=parts, labour_charge=Decimal(fields.pop("labour_charge")), **fields
-        )
+        fields.pop("labour_charge")  # deprecated: the charge is the approved quote
+        services.ticket_resolve(ticket=ticket, by=request.user, parts=parts, **fields)
         return ticket_response(request, number)
 
 
@@ -287,3 +285,79 @@ class TicketClose(ApiView):
         data = self.parse(s.MessageIn, request.data)
         services.ticket_close(ticket=ticket, by=request.user, message=data["message"])
         return ticket_response(request, number)
+
+
+QUOTE_EXAMPLE = OpenApiExample(
+    "A screen and one visit",
+    value={
+        "lines": [{"kind": "part", "sku": "SCR-A920", "quantity": 1}, {"kind": "labour", "quantity": 1}],
+        "note": "更换触摸屏总成。",
+    },
+    request_only=True,
+)
+
+
+class TicketQuotes(ApiView):
+    """Quotes of an out-of-warranty repair: every one sent, oldest first, with its lines."""
+
+    pagination_class = cursor_page("created_at", "pk")
+
+    @extend_schema(operation_id="tickets_quotes_list", responses=s.QuoteOut(many=True), tags=TAGS)
+    def get(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        quotes = Quote.objects.filter(ticket=ticket).prefetch_related("lines__spare_part")
+        return self.paginate(quotes, s.QuoteOut)
+
+    @extend_schema(
+        operation_id="tickets_quotes_create",
+        request=s.QuoteIn,
+        responses={201: s.QuoteOut},
+        examples=[QUOTE_EXAMPLE],
+        tags=STAFF_TAGS,
+        description="Staff and the technician on the job quote line by line: parts at their list price, "
+        "labour at the configured rate. A quote sent after one was approved supersedes it. The ticket waits "
+        "on the merchant (its clocks pause) until the quote is decided.",
+    )
+    def post(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        data = self.parse(s.QuoteIn, request.data)
+        parts = {part.sku: part for part in selectors.spare_parts_for(ticket=ticket)}
+        lines = []
+        for index, line in enumerate(data["lines"]):
+            part = None
+            if line["kind"] == "part":
+                part = parts.get(line["sku"])
+                if part is None:
+                    raise InvalidInput({f"lines.{index}.sku": [_("No spare part of this terminal has this SKU.")]})
+            lines.append(
+                quoting.LineIn(
+                    spare_part=part,
+                    quantity=line["quantity"],
+                    unit_price=line["unit_price"],
+                    description=line["description"],
+                )
+            )
+        quote = quoting.quote_send(ticket=ticket, by=request.user, lines=lines, note=data["note"])
+        quote = Quote.objects.prefetch_related("lines__spare_part").get(pk=quote.pk)
+        return Response(s.QuoteOut(quote).data, status=status.HTTP_201_CREATED)
+
+
+class TicketQuoteDecide(ApiView):
+    @extend_schema(
+        operation_id="tickets_quotes_decide",
+        request=s.QuoteDecisionIn,
+        responses=s.QuoteOut,
+        tags=TAGS,
+        description="The merchant's side approves or declines a pending quote. Declined, the ticket ends "
+        "`returned_unrepaired`.",
+    )
+    def post(self, request, number: str, quote_id: int):
+        ticket = ticket_or_404(request.user, number)
+        quote = next((q for q in ticket.quotes.all() if q.pk == quote_id), None)
+        if quote is None:
+            raise NotFound()
+        data = self.parse(s.QuoteDecisionIn, request.data)
+        quote.ticket = ticket
+        quoting.quote_decide(quote=quote, by=request.user, approve=data["decision"] == "approve")
+        quote = Quote.objects.prefetch_related("lines__spare_part").get(pk=quote.pk)
+        return Response(s.QuoteOut(quote).data)
