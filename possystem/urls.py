@@ -9,6 +9,7 @@ urlpatterns = [
     path("devices/", include("devices.urls")),
     path("tickets/", include("tickets.urls")),
     path("sla/", include("sla.urls")),
+    path("stock/", include("stock.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

@@ -1,6 +1,5 @@
 """SLA pages for staff: the escalations inbox, the manager dashboard and its CSV export."""
 
-import csv
 import datetime
 from functools import wraps
 
@@ -8,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.scoping import is_staff_actor
 from possystem.errors import DomainError
-from possystem.formats import local_minute
+from possystem.spreadsheet import csv_response
 from sla import selectors, services
 from sla.deadlines import ClockBook
 from sla.models import Escalation, Level, Milestone
@@ -120,24 +119,6 @@ def dashboard(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-# Spreadsheet programs run cells that start with these as formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return local_minute(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 @require_GET
 @staff_required
 def dashboard_export(request):
@@ -172,12 +153,7 @@ def dashboard_export(request):
                 entry = status.get(milestone)
                 row += [entry.deadline, entry.met_at, entry.state_label] if entry else ["", "", ""]
             row.append(ticket.escalation_count)
-            yield [_cell(value) for value in row]
+            yield row
 
-    writer = csv.writer(_Echo())
-    # A byte-order mark so spreadsheet programs read the Chinese names as UTF-8.
-    stream = (("\ufeff" if index == 0 else "") + writer.writerow(row) for index, row in enumerate(rows()))
-    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
     filename = f"sla-{timezone.localdate(since):%Y%m%d}-{timezone.localdate(until):%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(rows(), filename=filename)

@@ -16,6 +16,7 @@ APPS = [
     "devices",
     "notifications",
     "sla",
+    "stock",
     "technicians",
     "tickets",
     "warranty",

@@ -20,6 +20,7 @@ from accounts.scoping import is_staff_actor, visible_to
 from accounts.selectors import merchant_list
 from devices.models import SparePart
 from possystem.errors import DomainError, InvalidInput, OutOfStock, StateConflict
+from stock.selectors import parts_with_levels, warehouses_for_parts
 from tickets import selectors, services
 from tickets.filing import ticket_file
 from tickets.forms import (
@@ -247,8 +248,12 @@ def _has_feedback(ticket: Ticket) -> bool:
     return getattr(ticket, "feedback", None) is not None
 
 
-def _parts_choices(ticket: Ticket, allowed: dict[str, bool]) -> list[SparePart]:
-    return selectors.spare_parts_for(ticket=ticket) if allowed[Action.RESOLVE] else []
+def _parts_choices(user, ticket: Ticket, allowed: dict[str, bool]) -> list[SparePart]:
+    if not allowed[Action.RESOLVE]:
+        return []
+    return parts_with_levels(
+        parts=selectors.spare_parts_for(ticket=ticket), warehouses=warehouses_for_parts(actor=user)
+    )
 
 
 def _render_detail(request, ticket: Ticket, **bound):
@@ -267,7 +272,7 @@ def _render_detail(request, ticket: Ticket, **bound):
             pending_visit=pending_visit is not None,
         ),
     )
-    parts = bound.pop("parts", None) or _parts_choices(ticket, allowed)
+    parts = bound.pop("parts", None) or _parts_choices(user, ticket, allowed)
     events = list(selectors.ticket_timeline(actor=user, ticket=ticket))
     waiting_for = ""
     if ticket.status == Status.WAITING_MERCHANT and pending_quote is None:
@@ -312,7 +317,11 @@ def _render_detail(request, ticket: Ticket, **bound):
         "reopen_form": ReopenForm(prefix="reopen"),
         "reopen_days": settings.TICKET_REOPEN_DAYS,
         "quote_form": QuoteForm(prefix="quote"),
-        "resolve_form": ResolveForm(prefix="resolve", initial={"signed_by": ticket.contact_name}),
+        "resolve_form": ResolveForm(
+            prefix="resolve",
+            initial={"signed_by": ticket.contact_name},
+            warehouses=list(warehouses_for_parts(actor=user)) if allowed[Action.RESOLVE] else [],
+        ),
         "parts_formset": PartFormSet(prefix="parts", form_kwargs={"parts": parts}),
     }
     context.update(bound)
@@ -590,7 +599,8 @@ def quote_send(request, number):
 @require_POST
 def ticket_resolve(request, number):
     ticket = _ticket_or_404(request, number)
-    parts = selectors.spare_parts_for(ticket=ticket)
+    warehouses = list(warehouses_for_parts(actor=request.user))
+    parts = parts_with_levels(parts=selectors.spare_parts_for(ticket=ticket), warehouses=warehouses)
     by_pk = {str(p.pk): p for p in parts}
     formset = PartFormSet(request.POST, prefix="parts", form_kwargs={"parts": parts})
 
@@ -611,13 +621,14 @@ def ticket_resolve(request, number):
             photos=data["photos"],
             signature=data["signature"],
             signed_by=data["signed_by"],
+            warehouse=data["warehouse"],
         )
 
     return _act_with_form(
         request,
         number,
         "resolve_form",
-        ResolveForm(request.POST, request.FILES, prefix="resolve"),
+        ResolveForm(request.POST, request.FILES, prefix="resolve", warehouses=warehouses),
         run,
         _("Ticket resolved; the merchant is asked to rate the service."),
         parts_formset=formset,

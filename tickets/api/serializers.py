@@ -178,3 +178,10 @@ class ResolveIn(serializers.Serializer):
     parts = PartIn(many=True, required=False, default=list)
     labour_charge = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False, default=0)
     replacement_serial = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    warehouse = serializers.CharField(
+        max_length=32,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Code of the warehouse the parts come from (one the resolver draws from); required with parts.",
+    )

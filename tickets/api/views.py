@@ -16,6 +16,7 @@ from api.views import ApiView
 from devices.models import Device, SparePart
 from devices.selectors import device_get
 from possystem.errors import ActionNotAllowed, InvalidInput
+from stock.models import Warehouse
 from technicians.models import Technician
 from tickets import selectors, services
 from tickets.api import serializers as s
@@ -274,8 +275,18 @@ class TicketResolve(ApiView):
             if spare_part is None:
                 raise InvalidInput({f"parts.{index}.sku": [_("No spare part has this SKU.")]})
             parts.append((spare_part, part["quantity"]))
+        warehouse = None
+        if code := fields.pop("warehouse"):
+            warehouse = Warehouse.objects.filter(code=code).first()
+            if warehouse is None:
+                raise InvalidInput({"warehouse": [_("No warehouse has this code.")]})
         services.ticket_resolve(
-            ticket=ticket, by=request.user, parts=parts, labour_charge=Decimal(fields.pop("labour_charge")), **fields
+            ticket=ticket,
+            by=request.user,
+            parts=parts,
+            labour_charge=Decimal(fields.pop("labour_charge")),
+            warehouse=warehouse,
+            **fields,
         )
         return ticket_response(request, number)
 
