@@ -400,16 +400,16 @@ def _part_for(device, fault, technician) -> tuple[SparePart | None, Warehouse | 
     prefix = PART_FOR_FAULT.get(fault)
     if device is None or prefix is None:
         return None, None
+    levels = StockLevel.objects.filter(
+        part__compatible_models=device.model,
+        part__sku__startswith=prefix,
+        quantity__gt=0,
+        warehouse__in=Warehouse.objects.drawn_from_by(technician),
+    ).select_related("part", "warehouse")
+    # The warehouse of the terminal's own region first.
     level = (
-        StockLevel.objects.filter(
-            part__compatible_models=device.model,
-            part__sku__startswith=prefix,
-            quantity__gt=0,
-            warehouse__in=Warehouse.objects.drawn_from_by(technician),
-        )
-        .select_related("part", "warehouse")
-        .order_by("warehouse__code", "part__sku")
-        .first()
+        levels.filter(warehouse__region=device.region).order_by("part__sku").first()
+        or levels.order_by("warehouse__code", "part__sku").first()
     )
     return (level.part, level.warehouse) if level else (None, None)
 

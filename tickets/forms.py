@@ -300,6 +300,7 @@ class ResolveForm(forms.Form):
     # Where the parts come from: the view offers the warehouses the resolver draws from.
     warehouse = forms.ModelChoiceField(
         label=_("Parts taken from"),
+        help_text=_("The warehouse the parts below come from; each part shows what your warehouses hold."),
         queryset=Warehouse.objects.none(),
         required=False,
         empty_label="—",
