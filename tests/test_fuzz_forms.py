@@ -142,6 +142,16 @@ def submission(form: Form):
     )
 
 
+STOCK_PAGES = [
+    "/stock/",
+    "/stock/movements/",
+    "/stock/receive/",
+    "/stock/transfer/",
+    "/stock/adjust/",
+    "/stock/threshold/",
+]
+
+
 @pytest.fixture
 def site(merchant, other_merchant, dispatcher, manager, technician, sla_policy):
     """Tickets in every state a form is offered in, and the people who see them."""
@@ -161,6 +171,7 @@ def site(merchant, other_merchant, dispatcher, manager, technician, sla_policy):
     services.ticket_acknowledge(ticket=resolved, by=dispatcher)
     services.ticket_resolve(ticket=resolved, by=dispatcher, outcome="remote", work_done="Reset remotely.")
     factories.file_ticket(other_merchant)
+    factories.SparePartFactory(stock=3)
     admin = factories.UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
     tickets = [f"/tickets/{t.number}/" for t in (new, dispatched, on_site, quoted, resolved)]
     return {
@@ -181,7 +192,7 @@ def site(merchant, other_merchant, dispatcher, manager, technician, sla_policy):
             *tickets,
         ],
         technician.user: ["/tickets/jobs/", *tickets[1:4]],
-        manager: ["/sla/", "/sla/escalations/"],
+        manager: ["/sla/", "/sla/escalations/", *STOCK_PAGES],
         admin: ["/admin/devices/device/import/"],
     }
 

@@ -149,3 +149,14 @@ def test_a_technician_without_regions_draws_from_nowhere(ticket, dispatcher, par
         resolve(ticket, nowhere.user, parts=[(part, 1)], warehouse=shanghai)
 
     assert refused.value.field == "warehouse"
+
+
+def test_a_repair_that_empties_a_level_to_its_threshold_tells_the_managers(job, technician, part, shanghai, manager):
+    from notifications.models import Notification
+    from stock.services import stock_threshold_set
+
+    stock_threshold_set(part=part, warehouse=shanghai, threshold=2, by=manager)
+    resolve(job, technician.user, parts=[(part, 2)], warehouse=shanghai)
+
+    (notice,) = Notification.objects.filter(recipient=manager)
+    assert notice.subject == "Low stock: Thermal printer module at 上海总仓"
