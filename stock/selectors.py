@@ -75,5 +75,18 @@ def stock_movements(
     return _managers_only(actor, movements.order_by("-at", "-pk"))
 
 
-def warehouses_all() -> QuerySet:
-    return Warehouse.objects.select_related("region").order_by("code")
+def stock_level_of(*, actor, part, warehouse) -> StockLevel | None:
+    """The level a stock form is about, from its (possibly typed-in, possibly bad) ids; None when
+    there is none to show."""
+    try:
+        part_id, warehouse_id = int(str(part)), int(str(warehouse))
+    except (TypeError, ValueError):
+        return None
+    if not (0 < part_id < 2**63 and 0 < warehouse_id < 2**63):
+        return None
+    return (
+        _managers_only(actor, StockLevel.objects.select_related("part", "warehouse"))
+        .filter(part_id=part_id, warehouse_id=warehouse_id)
+        .first()
+    )
+

@@ -206,7 +206,12 @@ def _operation(request, *, form_class, template: str, title: str, run, done):
     else:
         form = form_class(initial={k: v for k, v in request.GET.items() if k in form_class.base_fields})
         status = 200
-    return render(request, template, {"form": form, "title": title}, status=status)
+    level = selectors.stock_level_of(
+        actor=request.user,
+        part=form["part"].value(),
+        warehouse=form["warehouse"].value() if "warehouse" in form.fields else form["source"].value(),
+    )
+    return render(request, template, {"form": form, "title": title, "level": level}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -116,3 +116,23 @@ def test_two_repairs_after_the_last_part_one_resolves_one_is_told(shanghai):
     used = StockMovement.objects.filter(kind="used")
     assert sorted(m.ticket.status for m in used) == [Status.RESOLVED, Status.RESOLVED]
     assert sorted(m.balance for m in used) == [0, 1]
+
+
+def test_many_takers_past_the_threshold_at_once_tell_the_managers_once(shanghai):
+    from notifications.models import Notification
+    from stock.services import stock_threshold_set
+
+    manager = UserFactory(role="manager")
+    part = SparePartFactory(stock=8)
+    stock_threshold_set(part=part, warehouse=shanghai, threshold=4, by=manager)
+
+    results, errors = run_at_once(
+        [
+            lambda: stock_adjust(part=part, warehouse=shanghai, change=-1, reason="Counted short", by=manager)
+            for _ in range(6)
+        ]
+    )
+
+    assert (len(results), errors) == (6, [])
+    assert stock_of(part) == 2
+    assert Notification.objects.filter(recipient=manager, subject__startswith="Low stock").count() == 1

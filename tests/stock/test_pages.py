@@ -283,3 +283,14 @@ def test_the_pages_speak_chinese(client, manager, stocked):
 
     assert "备件库存" in page and "库存偏低" in page and "低库存预警值" in page
     assert "请选择仓库。" in refused and "请说明调整库存的原因。" in refused
+
+
+def test_a_form_opened_from_a_level_says_what_it_holds_now(client, manager, stocked, hangzhou):
+    client.force_login(manager)
+    screen = stocked["screen"]
+
+    page = client.get(reverse("stock:transfer"), {"part": screen.pk, "source": hangzhou.pk}).content.decode()
+    bad = client.get(reverse("stock:adjust"), {"part": "9" * 40, "warehouse": "x"})
+
+    assert "杭州仓 holds 2 of A920 touch screen now. Low-stock threshold: 3." in page
+    assert bad.status_code == 200 and 'data-testid="current-level"' not in bad.content.decode()
