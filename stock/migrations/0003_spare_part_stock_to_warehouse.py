@@ -3,7 +3,8 @@ an adjustment that says where it came from; `devices.0004` then drops the column
 
 from django.db import migrations
 
-OPENING_NOTE = "Opening balance: the part's single stock figure before stock was kept per warehouse"
+# Written once into the data, so in both of the product's languages.
+OPENING_NOTE = "期初结存（分仓管理前的库存数） Opening balance: the stock figure before stock was kept per warehouse"
 
 
 def forwards(apps, schema_editor):

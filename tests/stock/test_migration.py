@@ -33,6 +33,6 @@ def test_single_stock_figures_become_levels_in_a_default_warehouse():
         assert (level.warehouse.code, level.warehouse.region.code) == ("head-office-main", "head-office")
         (movement,) = StockMovement.objects.all()
         assert (movement.kind, movement.quantity, movement.balance) == ("adjusted", 7, 7)
-        assert movement.note.startswith("Opening balance")
+        assert movement.note.startswith("期初结存") and "Opening balance" in movement.note
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
