@@ -511,9 +511,9 @@ def ticket_resolve(
     """Record the work and resolve the ticket: remotely from `acknowledged`, or after a visit.
 
     Parts come out of `warehouse`, one the resolver draws from (`stock.services`: never below zero,
-    rows taken in a fixed order so two resolutions cannot deadlock). Out-of-warranty work is charged. Photos
-    of the work and the merchant's signature (a PNG data URL drawn on the screen) are kept with the
-    report (`tickets.completion`).
+    rows taken in a fixed order so two resolutions cannot deadlock). Out-of-warranty work is
+    charged. Photos of the work and the merchant's signature (a PNG data URL drawn on the screen)
+    are kept with the report (`tickets.completion`).
     """
     require(Action.RESOLVE, by, ticket)
     if outcome not in RepairReport.Outcome.values:
