@@ -19,6 +19,8 @@ from devices.models import Device, DeviceModel, FaultCategory, SparePart
 from devices.services import device_register, manufacturer_policy_for
 from sla.models import SLAPolicy
 from sla.services import escalations_scan, ticket_sla_changed
+from stock.models import StockLevel, StockMovement, Warehouse
+from stock.services import stock_adjust, stock_receive, stock_threshold_set, stock_transfer
 from technicians.models import Assignment, Leave, Shift, Technician, TechnicianSkill
 from tickets import quotes
 from tickets import services as tickets
@@ -65,14 +67,46 @@ MERCHANTS = [
 ]  # fmt: skip
 
 SPARE_PARTS = [
-    ("SCR-A920", "A920 touch screen assembly", 18, "420.00", ["A920"]),
-    ("PRN-A920", "A920 thermal printer module", 25, "160.00", ["A920", "S920"]),
-    ("BAT-A920", "A920 battery 5250 mAh", 40, "95.00", ["A920"]),
-    ("ICC-N910", "N910 chip card reader", 12, "210.00", ["N910"]),
-    ("KPD-V200", "V200c keypad membrane", 20, "75.00", ["V200c"]),
-    ("BAT-MOVE", "Move/5000 battery", 30, "88.00", ["Move/5000"]),
-    ("PRN-P2", "P2 printer roller and cutter", 3, "60.00", ["P2"]),
-    ("ANT-A8", "A8 4G antenna", 0, "45.00", ["A8"]),
+    ("SCR-A920", "A920 touch screen assembly", "420.00", ["A920"]),
+    ("PRN-A920", "A920 thermal printer module", "160.00", ["A920", "S920"]),
+    ("BAT-A920", "A920 battery 5250 mAh", "95.00", ["A920"]),
+    ("ICC-N910", "N910 chip card reader", "210.00", ["N910"]),
+    ("KPD-V200", "V200c keypad membrane", "75.00", ["V200c"]),
+    ("BAT-MOVE", "Move/5000 battery", "88.00", ["Move/5000"]),
+    ("PRN-P2", "P2 printer roller and cutter", "60.00", ["P2"]),
+    ("ANT-A8", "A8 4G antenna", "45.00", ["A8"]),
+]
+
+# One warehouse per demo region: code, name, region.
+WAREHOUSES = [
+    ("shanghai-main", "上海总仓", "shanghai"),
+    ("beijing-main", "北京仓", "beijing"),
+    ("shenzhen-main", "深圳仓", "shenzhen"),
+    ("guangzhou-main", "广州仓", "guangzhou"),
+    ("hangzhou-main", "杭州仓", "hangzhou"),
+    ("chengdu-main", "成都仓", "chengdu"),
+]
+
+# What each warehouse received, and the level at which managers hear of low stock. PRN-P2 in
+# Shanghai is at its threshold, so the demo manager has a low-stock notice; ANT-A8 is out everywhere.
+DEMO_STOCK = [
+    ("SCR-A920", "shanghai-main", 12, 3),
+    ("SCR-A920", "beijing-main", 4, 1),
+    ("PRN-A920", "shanghai-main", 15, 4),
+    ("PRN-A920", "hangzhou-main", 5, 2),
+    ("PRN-A920", "beijing-main", 5, 2),
+    ("BAT-A920", "shanghai-main", 20, 5),
+    ("BAT-A920", "hangzhou-main", 10, 3),
+    ("BAT-A920", "beijing-main", 10, 3),
+    ("ICC-N910", "shanghai-main", 6, 2),
+    ("ICC-N910", "beijing-main", 4, 1),
+    ("ICC-N910", "shenzhen-main", 2, 1),
+    ("KPD-V200", "beijing-main", 12, 3),
+    ("KPD-V200", "shenzhen-main", 8, 2),
+    ("BAT-MOVE", "shenzhen-main", 15, 4),
+    ("BAT-MOVE", "guangzhou-main", 10, 3),
+    ("BAT-MOVE", "chengdu-main", 5, 2),
+    ("PRN-P2", "shanghai-main", 3, 5),
 ]
 
 
@@ -115,6 +149,7 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
     _seed_spare_parts(models)
     users = _seed_users(merchants=merchants, partners=partners)
     _seed_technicians(users=users, regions=regions, models=models, today=today)
+    _seed_stock(regions=regions, manager=users["manager"])
     return {"users": users, "merchants": merchants, "partners": partners}
 
 
@@ -203,12 +238,32 @@ def _seed_devices(*, merchants, models, partners, today) -> None:
 
 
 def _seed_spare_parts(models) -> None:
-    for sku, name, stock, cost, compatible in SPARE_PARTS:
-        part, created = SparePart.objects.get_or_create(
-            sku=sku, defaults={"name": name, "stock": stock, "unit_cost": Decimal(cost)}
-        )
+    for sku, name, cost, compatible in SPARE_PARTS:
+        part, created = SparePart.objects.get_or_create(sku=sku, defaults={"name": name, "unit_cost": Decimal(cost)})
         if created:
             part.compatible_models.set([models[m] for m in compatible])
+
+
+def _seed_stock(*, regions, manager) -> None:
+    """Warehouses with stock, received, moved and adjusted through the stock services, once."""
+    warehouses = {
+        code: Warehouse.objects.get_or_create(code=code, defaults={"name": name, "region": regions[region]})[0]
+        for code, name, region in WAREHOUSES
+    }
+    if StockMovement.objects.exists():
+        return
+    parts = {part.sku: part for part in SparePart.objects.all()}
+    for sku, code, quantity, threshold in DEMO_STOCK:
+        stock_receive(part=parts[sku], warehouse=warehouses[code], quantity=quantity, by=manager, note="期初入库")
+        stock_threshold_set(part=parts[sku], warehouse=warehouses[code], threshold=threshold, by=manager)
+    stock_transfer(
+        part=parts["SCR-A920"], source=warehouses["shanghai-main"], destination=warehouses["hangzhou-main"],
+        quantity=2, by=manager, note="杭州备货",
+    )  # fmt: skip
+    stock_adjust(
+        part=parts["BAT-A920"], warehouse=warehouses["shanghai-main"], change=-1, by=manager,
+        reason="盘点发现一块电池鼓包，已报废。",
+    )  # fmt: skip
 
 
 def _user(
@@ -345,11 +400,23 @@ SITE_LOCATIONS = {
 PART_FOR_FAULT = {"printer": "PRN", "battery": "BAT", "screen": "SCR", "card_reader": "ICC", "keypad": "KPD"}
 
 
-def _part_for(device, fault):
+def _part_for(device, fault, technician) -> tuple[SparePart | None, Warehouse | None]:
+    """The part a fault needs and a warehouse the technician draws from that holds one."""
     prefix = PART_FOR_FAULT.get(fault)
     if device is None or prefix is None:
-        return None
-    return SparePart.objects.filter(compatible_models=device.model, sku__startswith=prefix, stock__gt=0).first()
+        return None, None
+    levels = StockLevel.objects.filter(
+        part__compatible_models=device.model,
+        part__sku__startswith=prefix,
+        quantity__gt=0,
+        warehouse__in=Warehouse.objects.drawn_from_by(technician),
+    ).select_related("part", "warehouse")
+    # The warehouse of the terminal's own region first.
+    level = (
+        levels.filter(warehouse__region=device.region).order_by("part__sku").first()
+        or levels.order_by("warehouse__code", "part__sku").first()
+    )
+    return (level.part, level.warehouse) if level else (None, None)
 
 
 def seed_demo_tickets(*, users: dict[str, User]) -> int:
@@ -410,7 +477,7 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
                 tickets.ticket_reopen(ticket=ticket, by=user, reason="打印还是很淡，请再来看看。")
             elif step == "quote":
                 # The part the fault needs at its list price, and one visit at the labour rate.
-                part = _part_for(device, fault)
+                part, _warehouse = _part_for(device, fault, technician)
                 lines = [quotes.LineIn(spare_part=part, quantity=Decimal("1"))] if part else []
                 lines.append(quotes.LineIn(spare_part=None, quantity=Decimal("1"), description="上门检测与更换"))
                 quotes.quote_send(
@@ -421,13 +488,13 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
                 quotes.quote_decide(quote=ticket.quotes.get(status="pending"), by=user, approve=step == "approve")
             elif step == "resolve":
                 # Out of warranty, only what the approved quote lists (tickets.charges); in warranty, free.
-                part = _part_for(device, fault)
+                part, warehouse = _part_for(device, fault, technician)
                 quoted = ticket.warranty_covered or ticket.quotes.filter(status="approved").exists()
                 used = [(part, 1)] if part and quoted else []
                 tickets.ticket_resolve(
                     ticket=ticket, by=technician.user, outcome="repaired" if used else "advice",
                     work_done="更换故障部件并完成交易测试。" if used else "清洁触点并调整设置，交易测试正常。",
-                    parts=used, signature=_signature(), signed_by=user.first_name,
+                    parts=used, warehouse=warehouse, signature=_signature(), signed_by=user.first_name,
                 )  # fmt: skip
             elif step == "rate":
                 tickets.ticket_feedback_give(ticket=ticket, by=user, rating=5, comment="工程师很专业，准时到达。")

@@ -1,12 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from devices.models import Device, DeviceModel, SparePart
 from devices.services import devices_import_csv
+from stock.models import StockLevel
 from warranty.models import Warranty
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -80,8 +83,30 @@ class DeviceAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/devices/device/import.html", context)
 
 
+class StockLevelInline(admin.TabularInline):
+    """Each warehouse's level, read only: quantities change through receipts, transfers, adjustments
+    and repairs (the managers' stock pages), each recorded as a movement."""
+
+    model = StockLevel
+    fields = ("warehouse", "quantity", "low_threshold")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SparePart)
 class SparePartAdmin(admin.ModelAdmin):
-    list_display = ("sku", "name", "stock", "unit_cost")
+    list_display = ("sku", "name", "stock_total", "unit_cost")
     search_fields = ("sku", "name")
     filter_horizontal = ("compatible_models",)
+    inlines = [StockLevelInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(total=Coalesce(Sum("stock_levels__quantity"), 0))
+
+    @admin.display(description=_("in stock (all warehouses)"), ordering="total")
+    def stock_total(self, part):
+        return part.total

@@ -106,9 +106,10 @@ class Device(models.Model):
 
 
 class SparePart(models.Model):
+    """A spare part; how many of it each warehouse holds is `stock.StockLevel`."""
+
     sku = models.CharField(_("SKU"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=128)
-    stock = models.IntegerField(_("stock"), default=0)
     unit_cost = models.DecimalField(_("unit cost (CNY)"), max_digits=10, decimal_places=2)
     compatible_models = models.ManyToManyField(
         DeviceModel, verbose_name=_("compatible models"), related_name="spare_parts", blank=True
@@ -118,7 +119,6 @@ class SparePart(models.Model):
         ordering = ["sku"]
         verbose_name = _("spare part")
         verbose_name_plural = _("spare parts")
-        constraints = [models.CheckConstraint(name="spare_part_stock_not_negative", condition=Q(stock__gte=0))]
 
     def __str__(self):
         return f"{self.sku} {self.name}"

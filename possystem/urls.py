@@ -12,6 +12,7 @@ urlpatterns = [
     path("sla/", include("sla.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("dashboard/exports/", include("dashboard.export_urls")),
+    path("stock/", include("stock.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

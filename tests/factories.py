@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Merchant, Partner, Region, User
 from devices.models import Device, DeviceModel, FaultCategory, SparePart
 from sla.models import SLAPolicy
+from stock.models import StockLevel, Warehouse
 from technicians.models import Shift, Technician, TechnicianSkill
 from tickets.filing import ticket_file
 from warranty.models import Warranty, WarrantyPolicy
@@ -134,14 +135,39 @@ def device_in_warranty(merchant, **kwargs) -> Device:
     return device
 
 
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    """The Shanghai warehouse unless a test says otherwise: the default technician draws from it."""
+
+    class Meta:
+        model = Warehouse
+        django_get_or_create = ("code",)
+
+    code = "shanghai-main"
+    name = "上海总仓"
+    region = factory.SubFactory(RegionFactory, code="shanghai", name="上海", name_en="Shanghai")
+
+
 class SparePartFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SparePart
+        skip_postgeneration_save = True
 
     sku = factory.Sequence(lambda n: f"PART-{n}")
     name = factory.Sequence(lambda n: f"Printer module {n}")
-    stock = 10
     unit_cost = Decimal("120.00")
+
+    @factory.post_generation
+    def stock(obj, create, extracted, **kwargs):
+        """`stock=n`: n of the part in the Shanghai warehouse (10 unless given)."""
+        if create:
+            quantity = 10 if extracted is None else extracted
+            StockLevel.objects.create(part=obj, warehouse=WarehouseFactory(), quantity=quantity)
+
+
+def stock_of(part, warehouse=None) -> int:
+    """What a warehouse (the Shanghai one unless given) holds of a part now."""
+    level = StockLevel.objects.filter(part=part, warehouse=warehouse or WarehouseFactory()).first()
+    return level.quantity if level else 0
 
 
 class TechnicianFactory(factory.django.DjangoModelFactory):

@@ -141,6 +141,16 @@ def submission(form: Form):
     )
 
 
+STOCK_PAGES = [
+    "/stock/",
+    "/stock/movements/",
+    "/stock/receive/",
+    "/stock/transfer/",
+    "/stock/adjust/",
+    "/stock/threshold/",
+]
+
+
 @pytest.fixture
 def site(merchant, other_merchant, dispatcher, manager, technician, sla_policy):
     """Tickets in every state a form is offered in, and the people who see them."""
@@ -160,6 +170,7 @@ def site(merchant, other_merchant, dispatcher, manager, technician, sla_policy):
     services.ticket_acknowledge(ticket=resolved, by=dispatcher)
     services.ticket_resolve(ticket=resolved, by=dispatcher, outcome="remote", work_done="Reset remotely.")
     factories.file_ticket(other_merchant)
+    factories.SparePartFactory(stock=3)
     admin = factories.UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
     tickets = [f"/tickets/{t.number}/" for t in (new, dispatched, on_site, quoted, resolved)]
     return {
@@ -180,7 +191,7 @@ def site(merchant, other_merchant, dispatcher, manager, technician, sla_policy):
             *tickets,
         ],
         technician.user: ["/tickets/jobs/", *tickets[1:4]],
-        manager: ["/sla/", "/sla/escalations/", "/dashboard/exports/"],
+        manager: ["/dashboard/", "/sla/escalations/", "/dashboard/exports/", *STOCK_PAGES],
         admin: ["/admin/devices/device/import/"],
     }
 

@@ -14,6 +14,7 @@ from accounts.validators import normalize_mainland_mobile
 from devices.models import FaultCategory
 from possystem.errors import DomainError
 from possystem.formats import money
+from stock.models import Warehouse
 from technicians.models import RepairReport, Technician
 from tickets.filing import KINDS_WITHOUT_DEVICE
 from tickets.models import Channel, Kind, Priority
@@ -335,6 +336,23 @@ class ResolveForm(forms.Form):
     # The merchant's signature as a PNG data URL, drawn on a canvas by static/js/field.js.
     signature = forms.CharField(required=False, max_length=800_000, widget=forms.HiddenInput)
     signed_by = forms.CharField(label=_("Signed by"), max_length=64, required=False)
+    # Where the parts come from: the view offers the warehouses the resolver draws from.
+    warehouse = forms.ModelChoiceField(
+        label=_("Parts taken from"),
+        help_text=_("The warehouse the parts below come from; each part shows what your warehouses hold."),
+        queryset=Warehouse.objects.none(),
+        required=False,
+        empty_label="—",
+        error_messages={"invalid_choice": _("Choose a warehouse you draw parts from.")},
+    )
+
+    def __init__(self, *args, warehouses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if warehouses is not None:
+            warehouses = list(warehouses)
+            self.fields["warehouse"].queryset = Warehouse.objects.filter(pk__in=[w.pk for w in warehouses])
+            if len(warehouses) == 1:
+                self.fields["warehouse"].initial = warehouses[0].pk
 
 
 class PartRowForm(forms.Form):
@@ -343,16 +361,22 @@ class PartRowForm(forms.Form):
 
     def __init__(self, *args, parts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["part"].choices = [("", "—")] + [
-            (str(p.pk), _("%(sku)s %(name)s (%(stock)d in stock)") % {"sku": p.sku, "name": p.name, "stock": p.stock})
-            for p in parts
-        ]
+        self.fields["part"].choices = [("", "—")] + [(str(p.pk), _part_label(p)) for p in parts]
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("part") and not cleaned.get("quantity"):
             cleaned["quantity"] = 1
         return cleaned
+
+
+def _part_label(part) -> str:
+    """A part with what each offered warehouse holds (`stock.selectors.parts_with_levels`)."""
+    levels = getattr(part, "levels", [])
+    if len(levels) == 1:
+        return _("%(sku)s %(name)s (%(stock)d in stock)") % {"sku": part.sku, "name": part.name, "stock": levels[0][1]}
+    held = " · ".join(f"{warehouse.name} {quantity}" for warehouse, quantity in levels)
+    return _("%(sku)s %(name)s (in stock: %(levels)s)") % {"sku": part.sku, "name": part.name, "levels": held or "—"}
 
 
 PartFormSet = forms.formset_factory(PartRowForm, extra=3, max_num=10)

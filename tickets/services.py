@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,10 +22,12 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.validators import mobile_checked
 from devices.models import SparePart
-from possystem.errors import InvalidInput, OutOfStock, StateConflict, TooManyAttempts
+from possystem.errors import InvalidInput, StateConflict, TooManyAttempts
 from possystem.formats import local_minute
 from sla.deadlines import deadlines_after_pause, next_due_of
 from sla.services import ticket_sla_changed
+from stock.models import Warehouse
+from stock.services import stock_take_for_ticket
 from technicians.matching import concerns_text
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
 from tickets import visits
@@ -562,14 +563,15 @@ def ticket_resolve(
     photos=(),
     signature: str = "",
     signed_by: str = "",
+    warehouse: Warehouse | None = None,
 ) -> RepairReport:
     """Record the work and resolve the ticket: remotely from `acknowledged`, or after a visit.
 
-    Parts come out of stock here; stock never goes below zero (conditional decrement, rows taken in
-    primary-key order so two resolutions cannot deadlock). Out-of-warranty work is charged its
-    approved quote, and refused without one (`tickets.charges`). Photos
-    of the work and the merchant's signature (a PNG data URL drawn on the screen) are kept with the
-    report (`tickets.completion`).
+    Parts come out of `warehouse`, one the resolver draws from (`stock.services`: never below zero,
+    rows taken in a fixed order so two resolutions cannot deadlock). Out-of-warranty work is charged
+    its approved quote, and refused without one (`tickets.charges`). Photos of the work and the
+    merchant's signature (a PNG data URL drawn on the screen) are kept with the report
+    (`tickets.completion`).
     """
     require(Action.RESOLVE, by, ticket)
     if outcome not in RepairReport.Outcome.values:
@@ -603,14 +605,9 @@ def ticket_resolve(
             charged=charge.charged,
             replacement_serial=replacement_serial,
         )
-        for part, quantity in sorted(_merge_parts(parts), key=lambda item: item[0].pk):
-            taken = SparePart.objects.filter(pk=part.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
-            if taken != 1:
-                raise OutOfStock(
-                    _("Not enough %(part)s in stock (%(quantity)d needed).")
-                    % {"part": part.name, "quantity": quantity},
-                    field="parts",
-                )
+        merged = _merge_parts(parts)
+        stock_take_for_ticket(ticket=ticket, report=report, warehouse=warehouse, parts=merged, by=by)
+        for part, quantity in merged:
             PartUsed.objects.create(report=report, spare_part=part, quantity=quantity, unit_cost=part.unit_cost)
         if assignment is not None:
             Assignment.objects.filter(pk=assignment.pk).update(completed_at=now)

@@ -18,6 +18,7 @@ from accounts.scoping import is_staff_actor, visible_to
 from accounts.selectors import merchant_list
 from devices.models import SparePart
 from possystem.errors import DomainError, InvalidInput, OutOfStock, StateConflict
+from stock.selectors import parts_with_levels, warehouses_for_parts
 from tickets import quotes as quoting
 from tickets import selectors, services
 from tickets.charges import approved_quote
@@ -249,8 +250,12 @@ def _has_feedback(ticket: Ticket) -> bool:
     return getattr(ticket, "feedback", None) is not None
 
 
-def _parts_choices(ticket: Ticket, allowed: dict[str, bool]) -> list[SparePart]:
-    return selectors.spare_parts_for(ticket=ticket) if allowed[Action.RESOLVE] else []
+def _parts_choices(user, ticket: Ticket, allowed: dict[str, bool]) -> list[SparePart]:
+    if not allowed[Action.RESOLVE]:
+        return []
+    return parts_with_levels(
+        parts=selectors.spare_parts_for(ticket=ticket), warehouses=warehouses_for_parts(actor=user)
+    )
 
 
 def _render_detail(request, ticket: Ticket, **bound):
@@ -269,7 +274,7 @@ def _render_detail(request, ticket: Ticket, **bound):
             pending_visit=pending_visit is not None,
         ),
     )
-    parts = bound.pop("parts", None) or _parts_choices(ticket, allowed)
+    parts = bound.pop("parts", None) or _parts_choices(user, ticket, allowed)
     quote_parts = bound.pop("quote_parts", None) or (
         selectors.spare_parts_for(ticket=ticket) if allowed[Action.QUOTE] else []
     )
@@ -331,7 +336,11 @@ def _render_detail(request, ticket: Ticket, **bound):
         "reopen_days": settings.TICKET_REOPEN_DAYS,
         "quote_form": QuoteForm(prefix="quote", labour_unit=labour_unit, initial={"labour_quantity": 1}),
         "quote_parts_formset": QuotePartFormSet(prefix="quote_parts", form_kwargs={"parts": quote_parts}),
-        "resolve_form": ResolveForm(prefix="resolve", initial={"signed_by": ticket.contact_name}),
+        "resolve_form": ResolveForm(
+            prefix="resolve",
+            initial={"signed_by": ticket.contact_name},
+            warehouses=list(warehouses_for_parts(actor=user)) if allowed[Action.RESOLVE] else [],
+        ),
         "parts_formset": PartFormSet(prefix="parts", form_kwargs={"parts": parts}),
     }
     context.update(bound)
@@ -646,7 +655,8 @@ def quote_send(request, number):
 @require_POST
 def ticket_resolve(request, number):
     ticket = _ticket_or_404(request, number)
-    parts = selectors.spare_parts_for(ticket=ticket)
+    warehouses = list(warehouses_for_parts(actor=request.user))
+    parts = parts_with_levels(parts=selectors.spare_parts_for(ticket=ticket), warehouses=warehouses)
     by_pk = {str(p.pk): p for p in parts}
     formset = PartFormSet(request.POST, prefix="parts", form_kwargs={"parts": parts})
 
@@ -666,13 +676,14 @@ def ticket_resolve(request, number):
             photos=data["photos"],
             signature=data["signature"],
             signed_by=data["signed_by"],
+            warehouse=data["warehouse"],
         )
 
     return _act_with_form(
         request,
         number,
         "resolve_form",
-        ResolveForm(request.POST, request.FILES, prefix="resolve"),
+        ResolveForm(request.POST, request.FILES, prefix="resolve", warehouses=warehouses),
         run,
         _("Ticket resolved; the merchant is asked to rate the service."),
         parts_formset=formset,

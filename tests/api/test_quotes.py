@@ -57,6 +57,7 @@ def test_it_quotes_with_lines_decides_and_charges_the_approved_quote(quoted_tick
             "outcome": "replaced",
             "work_done": "New screen",
             "parts": [{"sku": "SCR-9", "quantity": 1}],
+            "warehouse": "shanghai-main",
             "labour_charge": 5,
         },
         format="json",

@@ -181,14 +181,18 @@ def test_staff_take_a_ticket_from_new_to_closed_through_the_api(dispatcher_api, 
     assert ticket.visits.get().reason == "Recorded through the API; no reason given."
     resolved = dispatcher_api.post(
         f"{base}/resolve/",
-        {"outcome": "replaced", "work_done": "New printer module", "parts": [{"sku": part.sku, "quantity": 1}]},
+        {
+            "outcome": "replaced",
+            "work_done": "New printer module",
+            "parts": [{"sku": part.sku, "quantity": 1}],
+            "warehouse": "shanghai-main",
+        },
         format="json",
     )
     assert resolved.status_code == 200, resolved.json()
     assert resolved.json()["status"] == "resolved"
     assert dispatcher_api.post(f"{base}/close/", {}, format="json").json()["status"] == "closed"
-    part.refresh_from_db()
-    assert part.stock == 2
+    assert factories.stock_of(part) == 2
 
 
 def test_staff_actions_are_refused_to_partners_and_merchants(partner_api, merchant_api, ticket, technician):

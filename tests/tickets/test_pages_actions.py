@@ -5,7 +5,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from tests.factories import SparePartFactory, TechnicianFactory, device_in_warranty, file_ticket
+from tests.factories import (
+    SparePartFactory,
+    TechnicianFactory,
+    WarehouseFactory,
+    device_in_warranty,
+    file_ticket,
+    stock_of,
+)
 from tests.helpers import check_in, wrong_code
 from tests.helpers import quote as send_quote
 from tests.tickets.pages import messages_of, png
@@ -156,7 +163,12 @@ def test_after_resolution_the_merchant_sees_the_result_receipt_and_rates_once(
     services.ticket_assign(ticket=ticket, technician=zhang, by=dispatcher)
     check_in(ticket, zhang)
     services.ticket_resolve(
-        ticket=ticket, by=zhang.user, outcome="replaced", work_done="Replaced the printer module.", parts=[(part, 1)]
+        ticket=ticket,
+        by=zhang.user,
+        outcome="replaced",
+        work_done="Replaced the printer module.",
+        parts=[(part, 1)],
+        warehouse=WarehouseFactory(),
     )
     client.force_login(merchant)
     page = client.get(url("detail", ticket)).content.decode()
@@ -334,6 +346,7 @@ def test_a_technician_accepts_checks_in_and_resolves_with_parts(client, dispatch
         "parts-INITIAL_FORMS": "0",
         "parts-0-part": str(part.pk),
         "parts-0-quantity": "3",
+        "resolve-warehouse": str(WarehouseFactory().pk),
     }
     response = client.post(url("resolve", ticket), data)
     # Not enough stock: the form comes back with what was typed.
@@ -346,8 +359,7 @@ def test_a_technician_accepts_checks_in_and_resolves_with_parts(client, dispatch
     response = client.post(url("resolve", ticket), data, follow=True)
     assert "Ticket resolved; the merchant is asked to rate the service." in messages_of(response)
     assert refreshed(ticket).status == Status.RESOLVED
-    part.refresh_from_db()
-    assert part.stock == 1
+    assert stock_of(part) == 1
     assert list(ticket.report.parts.values_list("spare_part", "quantity")) == [(part.pk, 1)]
 
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.factories import SparePartFactory, file_ticket
+from tests.factories import SparePartFactory, WarehouseFactory, file_ticket
 from tests.helpers import at, check_in, quote
 from tickets import services
 from tickets.quotes import quote_decide
@@ -78,7 +78,12 @@ def test_amounts_read_the_same_everywhere_and_notices_end_once(merchant, dispatc
     assert "¥230.00" in timeline and "¥230<" not in timeline and "¥230 " not in timeline
     quote_decide(quote=ticket.quotes.get(), by=merchant, approve=True)
     services.ticket_resolve(
-        ticket=ticket, by=technician.user, outcome="repaired", work_done="更换打印机。", parts=[(part, 1)]
+        ticket=ticket,
+        by=technician.user,
+        outcome="repaired",
+        work_done="更换打印机。",
+        parts=[(part, 1)],
+        warehouse=WarehouseFactory(),
     )
     resolved = merchant.notifications.get(subject__contains="已解决")
     assert "。。" not in resolved.body and "更换打印机。" in resolved.body

@@ -11,7 +11,7 @@ from django.utils import timezone
 from possystem.errors import ActionNotAllowed, InvalidInput, StateConflict, TransitionNotAllowed
 from sla.models import SLACheck
 from sla.selectors import ticket_is_breached, ticket_sla_status
-from tests.factories import DeviceFactory, SparePartFactory, file_ticket
+from tests.factories import DeviceFactory, SparePartFactory, WarehouseFactory, file_ticket, stock_of
 from tests.helpers import check_in
 from tests.helpers import quote as send_quote
 from tickets import services
@@ -132,13 +132,13 @@ def test_the_charge_is_the_approved_quote(out_of_warranty, merchant, technician,
         outcome="replaced",
         work_done="New screen.",
         parts=[(screen, 1)],
+        warehouse=WarehouseFactory(),
     )
     assert report.charged
     assert (report.parts_charge, report.labour_charge, report.total_charge) == (
         quote.parts_amount, quote.labour_amount, Decimal("500.00"),
     )  # fmt: skip
-    screen.refresh_from_db()
-    assert screen.stock == 4
+    assert stock_of(screen) == 4
 
 
 def test_an_out_of_warranty_repair_without_an_approved_quote_is_refused(out_of_warranty, technician, screen):
@@ -154,7 +154,12 @@ def test_an_out_of_warranty_repair_without_an_approved_quote_is_refused(out_of_w
 def test_advice_without_parts_is_free_without_a_quote(out_of_warranty, technician, screen):
     with pytest.raises(TransitionNotAllowed):
         services.ticket_resolve(
-            ticket=out_of_warranty, by=technician.user, outcome="advice", work_done="x", parts=[(screen, 1)]
+            ticket=out_of_warranty,
+            by=technician.user,
+            outcome="advice",
+            work_done="x",
+            parts=[(screen, 1)],
+            warehouse=WarehouseFactory(),
         )
     report = services.ticket_resolve(
         ticket=fresh(out_of_warranty), by=technician.user, outcome="advice", work_done="Cleaned the contacts."
@@ -166,7 +171,12 @@ def test_in_warranty_work_is_never_charged(ticket, dispatcher, technician, scree
     services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
     check_in(ticket, technician)
     report = services.ticket_resolve(
-        ticket=fresh(ticket), by=technician.user, outcome="replaced", work_done="New screen.", parts=[(screen, 1)]
+        ticket=fresh(ticket),
+        by=technician.user,
+        outcome="replaced",
+        work_done="New screen.",
+        parts=[(screen, 1)],
+        warehouse=WarehouseFactory(),
     )
     assert (report.charged, report.parts_charge, report.labour_charge, report.total_charge) == (False, 0, 0, 0)
 
@@ -177,7 +187,12 @@ def test_parts_beyond_the_approved_quote_need_a_revised_quote(out_of_warranty, m
     for parts in ([(screen, 2)], [(screen, 1), (printer, 1)]):
         with pytest.raises(TransitionNotAllowed) as refused:
             services.ticket_resolve(
-                ticket=fresh(out_of_warranty), by=technician.user, outcome="replaced", work_done="x", parts=parts
+                ticket=fresh(out_of_warranty),
+                by=technician.user,
+                outcome="replaced",
+                work_done="x",
+                parts=parts,
+                warehouse=WarehouseFactory(),
             )
         assert refused.value.code == "quote_differs"
     assert fresh(out_of_warranty).status == Status.ON_SITE
@@ -203,6 +218,7 @@ def test_a_revised_quote_supersedes_the_approved_one_and_is_approved_again(
         outcome="replaced",
         work_done="Screen and printer.",
         parts=[(screen, 1), (printer, 1)],
+        warehouse=WarehouseFactory(),
     )
     assert report.total_charge == Decimal("740.00")
     assert Quote.objects.filter(ticket=out_of_warranty, status=Quote.Status.APPROVED).get() == revised

@@ -188,6 +188,13 @@ class ResolveIn(serializers.Serializer):
         "(see the ticket's quotes); without one it is refused with 409 `quote_not_approved`.",
     )
     replacement_serial = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    warehouse = serializers.CharField(
+        max_length=32,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Code of the warehouse the parts come from (one the resolver draws from); required with parts.",
+    )
 
 
 class QuoteLineOut(serializers.ModelSerializer):

@@ -14,6 +14,7 @@ from api.views import ApiView
 from devices.models import Device, SparePart
 from devices.selectors import device_get
 from possystem.errors import ActionNotAllowed, InvalidInput
+from stock.models import Warehouse
 from technicians.models import Technician
 from tickets import quotes as quoting
 from tickets import selectors, services
@@ -274,7 +275,12 @@ class TicketResolve(ApiView):
                 raise InvalidInput({f"parts.{index}.sku": [_("No spare part has this SKU.")]})
             parts.append((spare_part, part["quantity"]))
         fields.pop("labour_charge")  # deprecated: the charge is the approved quote
-        services.ticket_resolve(ticket=ticket, by=request.user, parts=parts, **fields)
+        warehouse = None
+        if code := fields.pop("warehouse"):
+            warehouse = Warehouse.objects.filter(code=code).first()
+            if warehouse is None:
+                raise InvalidInput({"warehouse": [_("No warehouse has this code.")]})
+        services.ticket_resolve(ticket=ticket, by=request.user, parts=parts, warehouse=warehouse, **fields)
         return ticket_response(request, number)
 
 
