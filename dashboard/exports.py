@@ -39,6 +39,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.scoping import visible_to
 from dashboard.models import Export, export_path
 from notifications.services import notify_users
 from possystem.formats import local_minute
@@ -459,6 +460,17 @@ def exports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
 
 
 # --- reads --------------------------------------------------------------------------------------
+
+
+def tickets_filed(*, user, since: datetime.date, until: datetime.date) -> QuerySet:
+    """The tickets `user` may see filed from the first day to the last (both included, local days)."""
+
+    def midnight(day: datetime.date) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+    return visible_to(Ticket.objects.all(), user).filter(
+        created_at__gte=midnight(since), created_at__lt=midnight(until + datetime.timedelta(days=1))
+    )
 
 
 def exports_of(*, user, limit: int = 20) -> QuerySet:

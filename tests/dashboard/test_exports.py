@@ -297,3 +297,13 @@ def test_a_file_gone_from_the_folder_is_a_404_not_a_500(client, manager, tickets
     export.refresh_from_db()
     default_storage.delete(export.file.name)
     assert _client(client, manager).get(reverse("exports:download", args=[export.pk])).status_code == 404
+
+
+def test_the_days_of_the_form_are_local_days_both_included(manager, file_at):
+    before = file_at(at(2026, 11, 22, 23, 59))
+    first = file_at(at(2026, 11, 23, 0, 0))
+    last = file_at(at(2026, 11, 29, 23, 59))
+    after = file_at(at(2026, 11, 30, 0, 0))
+    filed = exports.tickets_filed(user=manager, since=datetime.date(2026, 11, 23), until=datetime.date(2026, 11, 29))
+    assert set(filed) == {first, last}
+    assert before not in filed and after not in filed
