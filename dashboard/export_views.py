@@ -18,10 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.scoping import visible_to
 from dashboard import exports
 from dashboard.models import Export
-from tickets.models import Ticket
 
 # Three years: the span the dashboard covers.
 MAX_DAYS = 3 * 366
@@ -65,10 +63,6 @@ def _initial():
     return {"since": today - datetime.timedelta(days=29), "until": today, "format": Export.Format.XLSX}
 
 
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 @require_GET
 @manager_required
 def export_list(request):
@@ -87,9 +81,7 @@ def export_new(request):
         context = {"form": form, "exports": exports.exports_of(user=request.user)}
         return render(request, "dashboard/exports/list.html", context, status=400)
     since, until = form.cleaned_data["since"], form.cleaned_data["until"]
-    tickets = visible_to(Ticket.objects.all(), request.user).filter(
-        created_at__gte=_midnight(since), created_at__lt=_midnight(until + datetime.timedelta(days=1))
-    )
+    tickets = exports.tickets_filed(user=request.user, since=since, until=until)
     title = _("Tickets filed %(since)s to %(until)s") % {"since": since.isoformat(), "until": until.isoformat()}
     return exports.export_response(tickets=tickets, user=request.user, title=title, fmt=form.cleaned_data["format"])
 

@@ -39,15 +39,16 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.scoping import visible_to
 from dashboard.models import Export, export_path
 from notifications.services import notify_users
 from possystem.formats import local_minute
 from possystem.queue import enqueue_on_commit
 from sla.deadlines import ClockBook
 from sla.models import Milestone
-from sla.selectors import ticket_sla_status
+from sla.selectors import STATE_LABELS, ticket_sla_status
 from technicians.models import Assignment, RepairReport, Technician
-from tickets.models import Ticket
+from tickets.models import Kind, Priority, Status, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,12 @@ def export_rows(tickets: QuerySet, *, now: datetime.datetime | None = None) -> I
     now = now or timezone.now()
     clocks = ClockBook()
     technicians = _technician_names()
+    # Words translated once per export, not once per row: gettext is most of a row's cost.
+    kinds, priorities, statuses = (
+        {value: str(label) for value, label in choices} for choices in (Kind.choices, Priority.choices, Status.choices)
+    )
+    on_time, late, no_deadline = _("On time"), _("Late"), _("No deadline")
+    state_labels = {state: str(label) for state, label in STATE_LABELS.items()}
     for ticket in export_queryset(tickets).iterator(chunk_size=CHUNK_ROWS):
         device = ticket.device
         region = (device.region if device and device.region_id else None) or ticket.merchant.region
@@ -145,19 +152,19 @@ def export_rows(tickets: QuerySet, *, now: datetime.datetime | None = None) -> I
             region.label if region else "",
             str(device.model) if device else "",
             device.serial_number if device else "",
-            ticket.get_kind_display(),
-            ticket.get_priority_display(),
-            ticket.get_status_display(),
+            kinds.get(ticket.kind, ticket.kind),
+            priorities.get(ticket.priority, ticket.priority),
+            statuses.get(ticket.status, ticket.status),
         ]
         status = {m.milestone: m for m in ticket_sla_status(ticket=ticket, now=now, clocks=clocks).milestones}
         for milestone in Milestone:
             entry = status.get(milestone)
             if entry is None:
-                row += [None, None, _("No deadline")]
+                row += [None, None, no_deadline]
             elif entry.met_at is not None:
-                row += [entry.deadline, entry.met_at, _("On time") if entry.met_at <= entry.deadline else _("Late")]
+                row += [entry.deadline, entry.met_at, on_time if entry.met_at <= entry.deadline else late]
             else:
-                row += [entry.deadline, None, entry.state_label]
+                row += [entry.deadline, None, state_labels[entry.state]]
         downtime = ticket.downtime
         row += [
             technicians.get(ticket.export_technician_id, ""),
@@ -453,6 +460,17 @@ def exports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
 
 
 # --- reads --------------------------------------------------------------------------------------
+
+
+def tickets_filed(*, user, since: datetime.date, until: datetime.date) -> QuerySet:
+    """The tickets `user` may see filed from the first day to the last (both included, local days)."""
+
+    def midnight(day: datetime.date) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+    return visible_to(Ticket.objects.all(), user).filter(
+        created_at__gte=midnight(since), created_at__lt=midnight(until + datetime.timedelta(days=1))
+    )
 
 
 def exports_of(*, user, limit: int = 20) -> QuerySet:

@@ -7,6 +7,7 @@ Each manager gets it once per week: the outbox row's source names the week
 that fires twice, or two beats, send nothing twice. Each reader gets it in their own language.
 """
 
+import dataclasses
 import datetime
 import logging
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Region, User
 from notifications.models import Delivery
 from notifications.services import Message, deliveries_queue
-from sla.models import Escalation, Level
+from sla.models import Escalation, Level, Milestone
 from sla.selectors import Compliance, at_risk_open, breached_open, sla_compliance
 from technicians.models import Technician
 from tickets.models import Feedback, Ticket
@@ -139,7 +140,12 @@ def weekly_summary_compose(*, figures: WeeklyFigures, link: str) -> tuple[str, s
         "since": figures.since.isoformat(),
         "until": figures.last_day.isoformat(),
     }
-    body = render_to_string("dashboard/email/weekly.txt", {"figures": figures, "link": f"{settings.SITE_URL}{link}"})
+    # The figures are counted once for every reader; the milestones' names are each reader's.
+    compliance = [dataclasses.replace(row, label=str(Milestone(row.milestone).label)) for row in figures.compliance]
+    body = render_to_string(
+        "dashboard/email/weekly.txt",
+        {"figures": figures, "compliance": compliance, "link": f"{settings.SITE_URL}{link}"},
+    )
     return subject, body
 
 

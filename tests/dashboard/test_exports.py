@@ -276,3 +276,34 @@ def test_files_are_deleted_after_the_keeping_days(manager, tickets, settings):
     assert exports.exports_sweep(now=timezone.now() + datetime.timedelta(days=7, minutes=1))["deleted"] == 1
     assert not default_storage.exists(name)
     assert not Export.objects.exists()
+
+
+def test_a_job_that_cannot_be_written_fails_with_a_reason_and_a_notice(client, manager, tickets):
+    export = exports.export_start(tickets=Ticket.objects.all(), user=manager, title="Broken", fmt="xlsx")
+    Export.objects.filter(pk=export.pk).update(query=b"not a query")
+    assert exports.export_run(export_id=export.pk) is False
+    export.refresh_from_db()
+    assert (export.status, export.failure, export.file.name) == ("failed", "error", "")
+    assert "failed" in Notification.objects.get(recipient=manager).subject
+    page = _client(client, manager).get(reverse("exports:detail", args=[export.pk]))
+    assert b"The export could not be written." in page.content
+    assert b'http-equiv="refresh"' not in page.content
+    assert client.get(reverse("exports:download", args=[export.pk])).status_code == 404
+
+
+def test_a_file_gone_from_the_folder_is_a_404_not_a_500(client, manager, tickets):
+    export = exports.export_start(tickets=Ticket.objects.all(), user=manager, title="Gone", fmt="csv")
+    exports.export_run(export_id=export.pk)
+    export.refresh_from_db()
+    default_storage.delete(export.file.name)
+    assert _client(client, manager).get(reverse("exports:download", args=[export.pk])).status_code == 404
+
+
+def test_the_days_of_the_form_are_local_days_both_included(manager, file_at):
+    before = file_at(at(2026, 11, 22, 23, 59))
+    first = file_at(at(2026, 11, 23, 0, 0))
+    last = file_at(at(2026, 11, 29, 23, 59))
+    after = file_at(at(2026, 11, 30, 0, 0))
+    filed = exports.tickets_filed(user=manager, since=datetime.date(2026, 11, 23), until=datetime.date(2026, 11, 29))
+    assert set(filed) == {first, last}
+    assert before not in filed and after not in filed

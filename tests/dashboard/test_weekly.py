@@ -92,7 +92,8 @@ def test_each_manager_gets_it_once_in_their_own_language(week, manager, settings
     assert "https://service.example.com/" in english.body
     zh = _summaries().get(recipient=chinese)
     assert "每周服务摘要" in zh.subject
-    assert "- 上海: 2" in zh.body
+    assert "- 响应：50.0 %（按时 1，超时 1，已超时未完结 0，未到期 1）" in zh.body
+    assert "- 上海：2" in zh.body
     assert "Shanghai" not in zh.body
 
     for delivery in _summaries():
