@@ -353,10 +353,10 @@ def report(runs: list[dict], celery: dict | None, where: str) -> str:
         "writing the escalation, its timeline entry and its outbox rows (2 dispatchers × in-app and e-mail).",
         "",
         "Reading it: an idle pass is one lookup in the `sla_check_due` index, and its time does not change "
-        "between 100k and 1M open tickets. A busy pass costs about 2 ms and one SQL query per escalation it "
-        "writes (the timeline entry, which the webhook outbox listens to) plus about ten per batch (claim, "
-        "calendar, recipients, assignments, escalations, who was told, outbox, checks), so it follows the "
-        "number of due tickets, not of open ones. Lateness in this table is the in-process scanner, from the "
+        "between 100k and 1M open tickets. A busy pass writes each batch with a fixed number of queries "
+        "(the claim, the technicians on the jobs, the escalations, who was told, the timeline entries, the "
+        "webhook outbox, the notices' outbox, the checks moved and those done), whatever the batch holds; its "
+        "time follows the number of due tickets, not of open ones. Lateness in this table is the in-process scanner, from the "
         "moment a check is due to the escalation's `fired_at`; it is bounded by the interval plus a pass. "
         "Seeding is `INSERT … SELECT generate_series` (three pending checks per ticket).",
     ]
