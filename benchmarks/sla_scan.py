@@ -356,9 +356,9 @@ def report(runs: list[dict], celery: dict | None, where: str) -> str:
         "between 100k and 1M open tickets. A busy pass writes each batch with a fixed number of queries "
         "(the claim, the technicians on the jobs, the escalations, who was told, the timeline entries, the "
         "webhook outbox, the notices' outbox, the checks moved and those done), whatever the batch holds; its "
-        "time follows the number of due tickets, not of open ones. Lateness in this table is the in-process scanner, from the "
-        "moment a check is due to the escalation's `fired_at`; it is bounded by the interval plus a pass. "
-        "Seeding is `INSERT … SELECT generate_series` (three pending checks per ticket).",
+        "time follows the number of due tickets, not of open ones. Lateness in this table is the in-process "
+        "scanner, from the moment a check is due to the escalation's `fired_at`; it is bounded by the interval "
+        "plus a pass. Seeding is `INSERT … SELECT generate_series` (three pending checks per ticket).",
     ]
     if runs:
         lines += ["", "The claim's plan with the largest data set (nothing due):", "", "```", runs[-1]["plan"], "```"]
