@@ -97,11 +97,12 @@ WITH d AS (
 ), n AS (SELECT count(*) AS c FROM d)
 INSERT INTO tickets_ticket (number, kind, channel, priority, fault_category, description, contact_name,
                             contact_phone, status, warranty_covered, warranty_reason, paused_from_status,
-                            created_at, updated_at, respond_by, onsite_by, resolve_by, merchant_id, device_id)
+                            created_at, updated_at, respond_by, onsite_by, resolve_by, merchant_id, device_id,
+                            confirmation_code)
 SELECT 'BM-' || lpad(g::text, 8, '0'), 'repair', 'api', 'normal', 'printer', 'Bulk-seeded ticket', 'Bench',
        '13800138000', (ARRAY['new','acknowledged','dispatched','on_site','resolved','closed','cancelled'])[1 + g %% 7],
        true, 'in_warranty', '', t.at, t.at, t.at + interval '24 hours', t.at + interval '48 hours',
-       t.at + interval '3 days', d.merchant_id, d.id
+       t.at + interval '3 days', d.merchant_id, d.id, lpad((g::bigint * 7919 %% 1000000)::text, 6, '0')
 FROM generate_series(%(first)s, %(last)s) g
 CROSS JOIN LATERAL (SELECT now() - interval '1 day' - g * interval '1 minute' AS at) t
 JOIN d ON d.rn = g %% (SELECT c FROM n);

@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -8,6 +7,7 @@ from accounts.models import User
 from accounts.scoping import is_staff_actor
 from devices import selectors
 from devices.models import Device
+from possystem.seek import Key, seek_page
 from tickets.selectors import device_repair_history
 from warranty.services import warranty_status
 
@@ -18,11 +18,16 @@ def device_list(request):
     status = request.GET.get("status", "")
     if status not in Device.Status.values:
         status = ""
-    page = Paginator(selectors.device_list(actor=request.user, search=search, status=status), 25).get_page(
-        request.GET.get("page")
+    # Pages follow the serial (unique, indexed) from the last one shown: no count, no offset.
+    page = seek_page(
+        selectors.device_list(actor=request.user, search=search, status=status).order_by(),
+        keys=(Key("serial_number"),),
+        after=request.GET.get("after", ""),
+        size=25,
+        count=False,
     )
     today = timezone.localdate()
-    rows = [(device, warranty_status(device=device, on=today)) for device in page.object_list]
+    rows = [(device, warranty_status(device=device, on=today)) for device in page.rows]
     return render(
         request,
         "devices/device_list.html",

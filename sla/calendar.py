@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from django.conf import settings
 
+from possystem.snapshot import Snapshot
 from sla.models import CalendarDay
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,12 @@ class WorkingCalendar:
         """The calendar with the admin's corrections (one query; the table holds a few rows a year)."""
         return cls(overrides=dict(CalendarDay.objects.values_list("date", "is_working_day")))
 
+    @classmethod
+    def current(cls) -> "WorkingCalendar":
+        """The calendar as this process last read it, read again after an admin changed a calendar
+        day (in any process): filings, pages and scanner passes do not each query it."""
+        return _CALENDAR.get()
+
     def is_working_day(self, day: datetime.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
@@ -53,6 +60,14 @@ class WorkingCalendar:
                     day.year,
                 )
             return day.weekday() < 5
+
+
+_CALENDAR = Snapshot("sla-calendar", WorkingCalendar.load)
+
+
+def calendar_changed(**kwargs) -> None:
+    """post_save / post_delete receiver of CalendarDay (sla.apps)."""
+    _CALENDAR.changed()
 
 
 class WallClock:

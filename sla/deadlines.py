@@ -37,7 +37,7 @@ class Clocks:
 
     def __init__(self, policy: SLAPolicy, calendar: WorkingCalendar | None = None):
         self.policy = policy
-        calendar = calendar or WorkingCalendar.load()
+        calendar = calendar or WorkingCalendar.current()
         opens, closes = business_hours()
         business = WorkingClock(calendar, opens, closes)
         self.hours = business if policy.business_hours_only else WallClock()
@@ -69,7 +69,7 @@ class ClockBook:
     def for_policy(self, policy: SLAPolicy) -> Clocks:
         if policy.pk not in self._clocks:
             if self._calendar is None:
-                self._calendar = WorkingCalendar.load()
+                self._calendar = WorkingCalendar.current()
             self._clocks[policy.pk] = Clocks(policy, self._calendar)
         return self._clocks[policy.pk]
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,22 +32,38 @@ from accounts.scoping import is_staff_actor
 from notifications.services import Message, deliveries_queue
 from possystem.errors import ActionNotAllowed, StateConflict
 from possystem.formats import local_minute
+from possystem.snapshot import Snapshot
 from sla.calendar import WorkingCalendar
 from sla.deadlines import ClockBook, Clocks, level_times, milestone_running, next_due_of
 from sla.models import LEVEL_ORDER, Escalation, Level, Milestone, ScannerHeartbeat, SLACheck, SLAPolicy
 from sla.text import duration_text, milestone_phrase
 from technicians.models import Assignment
-from tickets.events import ticket_event_record
+from tickets.events import ticket_events_record
 from tickets.models import RUNNING_STATUSES, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
 
+def _active_policies() -> list[SLAPolicy]:
+    return list(SLAPolicy.objects.filter(active=True).order_by("pk"))
+
+
+# The active policies, read once per process and again after an admin changes one (sla.apps).
+_POLICIES = Snapshot("sla-policies", _active_policies)
+
+
+def sla_policies_changed(**kwargs) -> None:
+    """post_save / post_delete receiver of SLAPolicy (sla.apps)."""
+    _POLICIES.changed()
+
+
 def sla_policy_for(*, priority: str, merchant_tier: str) -> SLAPolicy | None:
     """The most specific active policy for a priority and tier (blank fields match anything)."""
-    candidates = SLAPolicy.objects.filter(
-        Q(priority=priority) | Q(priority=""), Q(merchant_tier=merchant_tier) | Q(merchant_tier=""), active=True
-    )
+    candidates = [
+        policy
+        for policy in _POLICIES.get()
+        if policy.priority in (priority, "") and policy.merchant_tier in (merchant_tier, "")
+    ]
     return min(candidates, key=lambda p: (p.priority == "", p.merchant_tier == ""), default=None)
 
 
@@ -67,7 +82,9 @@ def _next_check(ticket, milestone: str, fired: set, clocks: Clocks) -> tuple[str
     return later[0], times[later[0]]
 
 
-def ticket_sla_changed(*, ticket, now: datetime.datetime, calendar: WorkingCalendar | None = None) -> None:
+def ticket_sla_changed(
+    *, ticket, now: datetime.datetime, calendar: WorkingCalendar | None = None, filed: bool = False
+) -> None:
     """Keep the scanner's index in step with the ticket. Called inside the transaction of every
     change to a ticket's status, deadlines or milestones (tickets.services._move, filing).
 
@@ -75,15 +92,19 @@ def ticket_sla_changed(*, ticket, now: datetime.datetime, calendar: WorkingCalen
     commit, and the escalations read next include what that batch fired. Keeps `Ticket.next_due`
     (the console's order) true as well: transitions and filing write it in their own UPDATE or
     INSERT, so this costs a query only when a caller changed a milestone without it.
+
+    `filed`: the ticket was created in this transaction, so it has no checks and no escalations to
+    read (filing saves the two queries).
     """
     next_due = next_due_of(ticket)
     if ticket.next_due != next_due:
         Ticket.objects.filter(pk=ticket.pk).update(next_due=next_due)
         ticket.next_due = next_due
-    SLACheck.objects.filter(ticket_id=ticket.pk).delete()
+    if not filed:
+        SLACheck.objects.filter(ticket_id=ticket.pk).delete()
     if not any(milestone_running(ticket, milestone) for milestone in Milestone):
         return
-    fired = set(Escalation.objects.filter(ticket_id=ticket.pk).values_list("milestone", "level"))
+    fired = set() if filed else set(Escalation.objects.filter(ticket_id=ticket.pk).values_list("milestone", "level"))
     clocks = Clocks(ticket.sla_policy, calendar)
     checks = []
     for milestone in Milestone:
@@ -104,7 +125,7 @@ def sla_checks_rebuild(*, policy: SLAPolicy | None = None, chunk: int = 500) -> 
     if policy is not None:
         tickets_to_check = tickets_to_check.filter(sla_policy=policy)
     refreshed, last_pk = 0, 0
-    calendar = WorkingCalendar.load()
+    calendar = WorkingCalendar.current()
     while True:
         with transaction.atomic():
             tickets = list(
@@ -242,7 +263,9 @@ def _claim_due(*, now: datetime.datetime, limit: int, only: int | None = None) -
     due = SLACheck.objects.select_for_update(skip_locked=True, of=("self",)).filter(due_at__lte=now)
     if only is not None:
         due = due.filter(pk=only)
-    return list(due.select_related("ticket__sla_policy", "ticket__merchant").order_by("due_at")[:limit])
+    return list(
+        due.select_related("ticket__sla_policy", "ticket__merchant", "ticket__device").order_by("due_at")[:limit]
+    )
 
 
 def _advance(check: SLACheck, *, now, context: _PassContext, moved: list, done: list) -> list[_Firing]:
@@ -299,14 +322,15 @@ def _escalations_write(firings: list[_Firing], *, now) -> list[Escalation]:
 
 def _escalations_announce(escalations: list[Escalation], *, now, context: _PassContext) -> None:
     """Who is told, the timeline entries (partner webhooks) and the outbox rows, in the batch's
-    transaction; the outbox is delivered after commit."""
+    transaction; the outbox is delivered after commit. A fixed number of queries per batch: the
+    technicians on the jobs, the staff (once per pass), and one INSERT per table written."""
     on_the_job = {
         a.ticket_id: a.technician.user
         for a in Assignment.objects.active()
         .filter(ticket_id__in={e.ticket_id for e in escalations})
         .select_related("technician__user")
     }
-    told, messages = [], []
+    told, messages, entries = [], [], []
     for escalation in escalations:
         if escalation.level == Level.MANAGER:
             recipients = context.staff(User.Role.MANAGER)
@@ -335,22 +359,26 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
             )
         with translation.override(settings.LANGUAGE_CODE):
             timeline_text = escalation_message(escalation, now=now)[0]
-        ticket_event_record(
-            ticket=escalation.ticket,
-            now=now,
-            kind=TicketEvent.Kind.ESCALATED,
-            message=timeline_text,
-            # "At risk" is the team's early warning; breaches are the merchant's and partner's business.
-            public=escalation.level != Level.AT_RISK,
-            data={
-                "escalation": escalation.pk,
-                "milestone": escalation.milestone,
-                "level": escalation.level,
-                "deadline": escalation.deadline.isoformat(),
-                "late_seconds": int((now - escalation.deadline).total_seconds()),
-                "told": [user.username for user in recipients],
-            },
+        entries.append(
+            {
+                "ticket": escalation.ticket,
+                "kind": TicketEvent.Kind.ESCALATED,
+                "message": timeline_text,
+                # "At risk" is the team's early warning; breaches are the merchant's and partner's business.
+                "public": escalation.level != Level.AT_RISK,
+                "data": {
+                    "escalation": escalation.pk,
+                    "milestone": escalation.milestone,
+                    "level": escalation.level,
+                    "deadline": escalation.deadline.isoformat(),
+                    "late_seconds": int((now - escalation.deadline).total_seconds()),
+                    "told": [user.username for user in recipients],
+                },
+            }
         )
+    # One INSERT each for the timeline entries (and, through their signal, the webhook outbox), who
+    # was told, and the notices' outbox, whatever the size of the batch.
+    ticket_events_record(entries, now=now)
     Escalation.recipients.through.objects.bulk_create(told)
     deliveries_queue(messages=messages, now=now)
 

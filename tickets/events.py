@@ -21,6 +21,9 @@ from tickets.models import Ticket, TicketComment, TicketEvent
 # Sent inside the transaction right after a timeline event is written, so receivers (the webhook
 # outbox) write their rows atomically with it. Receivers must not do I/O.
 ticket_event_recorded = Signal()
+# The same for many events written at once (`ticket_events_record`, the SLA scanner's batches):
+# `entries` is a list of (event, ticket), so a receiver writes its rows for all of them at once.
+ticket_events_recorded = Signal()
 
 
 def actor_user(by) -> User | None:
@@ -66,3 +69,30 @@ def ticket_event_record(
     )
     ticket_event_recorded.send(sender=TicketEvent, event=event, ticket=ticket)
     return event
+
+
+def ticket_events_record(entries: list[dict], *, now: datetime.datetime | None = None) -> list[TicketEvent]:
+    """Write many timeline entries in one INSERT, in the caller's transaction, and announce them in
+    one `ticket_events_recorded` signal. Each entry holds `ticket_event_record`'s keyword arguments
+    (`ticket`, `kind`, and any of the others)."""
+    now = now or timezone.now()
+    tickets = [entry["ticket"] for entry in entries]
+    events = TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket=entry["ticket"],
+            kind=entry["kind"],
+            from_status=entry.get("from_status", ""),
+            to_status=entry.get("to_status", ""),
+            actor=actor_user(entry.get("by")),
+            actor_name=actor_name(entry.get("by")),
+            public=entry.get("public", True),
+            comment=entry.get("comment"),
+            message=entry.get("message", ""),
+            data=entry.get("data") or {},
+            created_at=entry.get("now") or now,
+        )
+        for entry in entries
+    )
+    if events:
+        ticket_events_recorded.send(sender=TicketEvent, entries=list(zip(events, tickets, strict=True)))
+    return events

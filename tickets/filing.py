@@ -69,13 +69,10 @@ def ticket_file(
     """File a ticket for `merchant`, deciding warranty and SLA deadlines on the spot.
 
     With a `submission_key` (a form's one-time token) a repeated submission returns the ticket the
-    first one made, with `created=False`.
+    first one made, with `created=False`. The unique constraint on (merchant, submission_key) finds
+    the repeat: a first submission costs no lookup, a repeat one indexed query after its INSERT is
+    refused (the page looks the key up itself before it validates the form).
     """
-    if submission_key:
-        existing = Ticket.objects.filter(merchant=merchant, submission_key=submission_key).first()
-        if existing is not None:
-            return Filed(ticket=existing, created=False)
-
     cleaned = _clean_filing(
         merchant=merchant,
         device=device,
@@ -109,7 +106,7 @@ def ticket_file(
             )
             photos_attach(ticket, cleaned["photos"], by=by, now=now)
     except IntegrityError:
-        # Two submissions with the same key raced; the other one won and its ticket stands.
+        # The key was used before (a repeat, or two submissions racing): the first ticket stands.
         if submission_key:
             existing = Ticket.objects.filter(merchant=merchant, submission_key=submission_key).first()
             if existing is not None:
@@ -193,7 +190,7 @@ def _ticket_create(*, merchant, device, kind, fault_category, by, submission_key
         to_status=Status.NEW,
         data={"channel": ticket.channel, "warranty_covered": decision.covered, "warranty_reason": decision.reason_code},
     )
-    ticket_sla_changed(ticket=ticket, now=now)
+    ticket_sla_changed(ticket=ticket, now=now, filed=True)
 
     def compose():
         return (

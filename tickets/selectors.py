@@ -2,9 +2,10 @@
 
 import datetime
 
-from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Prefetch, Q, When
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from accounts.models import Merchant
 from accounts.scoping import is_staff_actor, visible_to
 from devices.models import Device, SparePart
 from possystem.seek import Key, SeekPage, seek_page
@@ -17,14 +18,41 @@ from tickets.models import OPEN_STATUSES, Quote, QuoteLine, Status, Ticket, Tick
 OPEN = "open"
 
 
+# A search finds tickets through at most this many matching terminals and merchants; one that
+# matches more is too broad to mean one of them (the number and phone still match in full).
+SEARCH_MATCH_CAP = 1000
+
+
 def ticket_search_q(search: str) -> Q:
-    """Tickets whose number, terminal serial, merchant name or contact phone contain `search`."""
+    """Tickets whose number, terminal serial, merchant name or contact phone contain `search`.
+
+    Each of the four is answered by a trigram index (possystem.trigram): the terminals and merchants
+    are looked up first (two small queries), so the tickets' condition is an OR of indexed
+    conditions on the ticket's own columns, which PostgreSQL combines with a BitmapOr.
+    """
+    devices = list(
+        Device.objects.filter(serial_number__icontains=search).values_list("pk", flat=True)[:SEARCH_MATCH_CAP]
+    )
+    merchants = list(Merchant.objects.filter(name__icontains=search).values_list("pk", flat=True)[:SEARCH_MATCH_CAP])
     return (
         Q(number__icontains=search)
-        | Q(device__serial_number__icontains=search)
-        | Q(merchant__name__icontains=search)
         | Q(contact_phone__icontains=search)
+        | Q(device_id__in=devices)
+        | Q(merchant_id__in=merchants)
     )
+
+
+def _searched(tickets, search: str):
+    """`tickets` narrowed to a search, in a way the planner cannot get wrong: the matching ids are
+    read first (one query, through the trigram indexes), and the queue then orders only those. Left
+    to itself, PostgreSQL guesses that 1 % of the rows match a LIKE and walks the queue's index until
+    it has a page, which reads every open ticket when only a few match. A search matching more
+    than SEARCH_MATCH_CAP tickets is dense enough for that walk to stop early, and gets it."""
+    matching = tickets.filter(ticket_search_q(search))
+    ids = list(matching.order_by().values_list("pk", flat=True)[: SEARCH_MATCH_CAP + 1])
+    if len(ids) > SEARCH_MATCH_CAP:
+        return matching
+    return tickets.filter(pk__in=ids)
 
 
 def _by_status(tickets, status: str):
@@ -33,6 +61,11 @@ def _by_status(tickets, status: str):
     if status:
         return tickets.filter(status=status)
     return tickets
+
+
+# Lists of tickets, newest first: served by `ticket_merchant_created` for a merchant and by
+# `ticket_created` for staff, page after page from the last row shown (possystem.seek).
+LIST_ORDER = (Key("created_at", descending=True), Key("pk", descending=True))
 
 
 def ticket_list(*, actor, status: str = "", search: str = ""):
@@ -89,7 +122,7 @@ def ticket_console(
     elif assigned == "no":
         tickets = tickets.exclude(on_the_job)
     if search:
-        tickets = tickets.filter(ticket_search_q(search))
+        tickets = _searched(tickets, search)
     return tickets
 
 
@@ -183,21 +216,6 @@ def ticket_photos(*, actor, ticket: Ticket):
 HISTORY_LENGTH = 3
 
 
-def next_due(prefix: str = "") -> Case:
-    """The next deadline a ticket (reached through `prefix`) still has to meet: the response, then
-    the visit, then the repair; for ordering queues."""
-    return Case(
-        When(**{f"{prefix}responded_at__isnull": True}, then=F(f"{prefix}respond_by")),
-        When(
-            **{f"{prefix}onsite_at__isnull": True, f"{prefix}onsite_by__isnull": False},
-            then=F(f"{prefix}onsite_by"),
-        ),
-        When(**{f"{prefix}resolved_at__isnull": True}, then=F(f"{prefix}resolve_by")),
-        default=None,
-        output_field=DateTimeField(),
-    )
-
-
 def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
     """The actor's own assignments (a technician's jobs): open ones by the next deadline still to meet
     (most overdue first), each with its terminal's earlier repairs; done ones newest first.
@@ -223,9 +241,9 @@ def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
         )
         jobs = (
             jobs.active()
-            .annotate(next_due=next_due("ticket__"))
             .prefetch_related(Prefetch("ticket__device__tickets", queryset=history, to_attr="repairs"))
-            .order_by(F("next_due").asc(nulls_last=True), F("scheduled_at").asc(nulls_last=True), "pk")
+            # The stored next deadline, as the console orders (paused jobs after running ones).
+            .order_by(F("ticket__next_due").asc(nulls_last=True), F("scheduled_at").asc(nulls_last=True), "pk")
         )
     else:
         jobs = jobs.filter(completed_at__isnull=False).order_by("-completed_at", "-pk")

@@ -18,6 +18,7 @@ from accounts.scoping import is_staff_actor, visible_to
 from accounts.selectors import merchant_list
 from devices.models import SparePart
 from possystem.errors import DomainError, InvalidInput, OutOfStock, StateConflict
+from possystem.seek import seek_page
 from stock.selectors import parts_with_levels, warehouses_for_parts
 from tickets import quotes as quoting
 from tickets import selectors, services
@@ -70,8 +71,12 @@ def ticket_list(request):
     status = request.GET.get("status", "")
     if status not in (selectors.OPEN, *Status.values):
         status = ""
-    page = Paginator(selectors.ticket_list(actor=request.user, status=status, search=search), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = seek_page(
+        selectors.ticket_list(actor=request.user, status=status, search=search).order_by(),
+        keys=selectors.LIST_ORDER,
+        after=request.GET.get("after", ""),
+        size=PAGE_SIZE,
+        count=False,
     )
     return render(
         request,
@@ -163,13 +168,16 @@ def ticket_new(request):
     devices = selectors.filing_devices(actor=user, merchant=merchant)
 
     if request.method == "POST":
-        key = request.POST.get("submission_key", "")[:64]
-        earlier = _filed_with_key(user, merchant, key)
+        form = TicketFileForm(request.POST, request.FILES, devices=devices, staff=staff)
+        # A double tap, or back-and-resubmit: the first submission already made the ticket. A valid
+        # repeat is found by `ticket_file` (the key is unique per merchant); an invalid one here, so
+        # a first submission costs no lookup.
+        earlier = (
+            None if form.is_valid() else _filed_with_key(user, merchant, request.POST.get("submission_key", "")[:64])
+        )
         if earlier is not None:
-            # A double tap, or back-and-resubmit: the first submission already made the ticket.
             messages.info(request, _("This request was already filed as %(number)s.") % {"number": earlier.number})
             return _to_detail(earlier)
-        form = TicketFileForm(request.POST, request.FILES, devices=devices, staff=staff)
         if form.is_valid():
             data = form.cleaned_data
             try:

@@ -30,6 +30,7 @@ from accounts.scoping import is_staff_actor
 from possystem.backoff import backoff
 from possystem.errors import ActionNotAllowed, InvalidInput
 from possystem.queue import enqueue_on_commit
+from possystem.snapshot import Snapshot
 from tickets.models import Status, TicketEvent
 from webhooks import targets
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -77,6 +78,7 @@ def webhook_unsubscribe(*, by, subscription: WebhookSubscription, request=None) 
         raise ActionNotAllowed()
     with transaction.atomic():
         WebhookSubscription.objects.filter(pk=subscription.pk).update(active=False)
+        subscriptions_changed()
         WebhookDelivery.objects.filter(subscription=subscription, status=WebhookDelivery.Status.PENDING).update(
             status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error="unsubscribed"
         )
@@ -146,31 +148,60 @@ def payload_for(*, event, event_type: str, event_id: uuid.UUID, ticket) -> dict:
     return {"id": str(event_id), "type": event_type, "created_at": _iso(event.created_at), "data": data}
 
 
+def _active_subscriptions() -> dict[int, list[WebhookSubscription]]:
+    by_partner: dict[int, list[WebhookSubscription]] = {}
+    for subscription in WebhookSubscription.objects.filter(active=True).order_by("pk"):
+        by_partner.setdefault(subscription.partner_id, []).append(subscription)
+    return by_partner
+
+
+# Every partner's active subscriptions, read once per process and again after one changes
+# (`subscriptions_changed`: subscribing, unsubscribing, the admin), so a ticket event costs no
+# query for a partner without webhooks and one INSERT for a partner with them.
+_SUBSCRIPTIONS = Snapshot("webhook-subscriptions", _active_subscriptions)
+
+
+def subscriptions_changed(**kwargs) -> None:
+    """Where subscriptions change, and the post_save / post_delete receiver (webhooks.apps)."""
+    _SUBSCRIPTIONS.changed()
+
+
 def outbox_write(*, event, ticket) -> list[WebhookDelivery]:
     """Write a delivery per subscribed URL of the ticket's partner. Runs inside the event's
     transaction and does no network I/O; the sending task is queued for after the commit."""
-    types = event_types_for(event)
-    partner_id = ticket.merchant.partner_id if types else None
-    if not partner_id:
-        return []
-    subscriptions = list(WebhookSubscription.objects.filter(partner_id=partner_id, active=True))
+    return outbox_write_many([(event, ticket)])
+
+
+def outbox_write_many(entries) -> list[WebhookDelivery]:
+    """`outbox_write` for many (event, ticket) pairs at once (the SLA scanner's batch): one INSERT
+    for all their deliveries, or none when no partner of theirs subscribes."""
+    subscriptions = None
     deliveries = []
-    for event_type in types:
-        event_id = uuid.uuid5(EVENT_NAMESPACE, f"{event.pk}:{event_type}")
-        payload = payload_for(event=event, event_type=event_type, event_id=event_id, ticket=ticket)
-        deliveries += [
-            WebhookDelivery(
-                subscription=subscription,
-                event_id=event_id,
-                event_type=event_type,
-                ticket_number=ticket.number,
-                payload=payload,
-                created_at=event.created_at,
-                next_attempt_at=event.created_at,
-            )
-            for subscription in subscriptions
-            if event_type in subscription.events
-        ]
+    for event, ticket in entries:
+        types = event_types_for(event)
+        partner_id = ticket.merchant.partner_id if types else None
+        if not partner_id:
+            continue
+        if subscriptions is None:
+            subscriptions = _SUBSCRIPTIONS.get()
+        for event_type in types:
+            receivers = [sub for sub in subscriptions.get(partner_id, ()) if event_type in sub.events]
+            if not receivers:
+                continue
+            event_id = uuid.uuid5(EVENT_NAMESPACE, f"{event.pk}:{event_type}")
+            payload = payload_for(event=event, event_type=event_type, event_id=event_id, ticket=ticket)
+            deliveries += [
+                WebhookDelivery(
+                    subscription_id=subscription.pk,
+                    event_id=event_id,
+                    event_type=event_type,
+                    ticket_number=ticket.number,
+                    payload=payload,
+                    created_at=event.created_at,
+                    next_attempt_at=event.created_at,
+                )
+                for subscription in receivers
+            ]
     if not deliveries:
         return []
     created = WebhookDelivery.objects.bulk_create(deliveries)

@@ -14,7 +14,7 @@ from sla.models import Escalation, Level, SLACheck
 from tests import factories
 from tests.helpers import at, escalation_deliveries, scan_at
 from tickets import services as tickets
-from tickets.events import ticket_event_recorded
+from tickets.events import ticket_events_recorded
 from tickets.models import TicketEvent
 
 FRIDAY_10 = at(2026, 11, 27, 10)  # respond at risk 28th 04:00, breached 10:00, managers 14:00
@@ -135,7 +135,9 @@ class TestWhoIsToldAndHow:
     def test_a_breach_tells_the_dispatchers_and_the_technician_on_the_job(self, file_at, told, technician):
         ticket = file_at(FRIDAY_10)
         with time_machine.travel(at(2026, 11, 27, 11), tick=False):
-            tickets.ticket_assign(ticket=ticket, technician=technician, by=told["dispatcher"])
+            tickets.ticket_assign(
+                ticket=ticket, technician=technician, by=told["dispatcher"], override_reason="The only one free."
+            )
 
         scan_at(at(2026, 11, 29, 10, 30))  # on-site deadline missed by 30 minutes
 
@@ -194,14 +196,16 @@ class TestWhoIsToldAndHow:
         ticket = file_at(FRIDAY_10)
         seen = []
 
-        def receiver(sender, event, ticket, **kwargs):
-            seen.append((event.kind, connection.in_atomic_block, Escalation.objects.filter(ticket=ticket).count()))
+        def receiver(sender, entries, **kwargs):
+            for event, ticket in entries:
+                seen.append((event.kind, connection.in_atomic_block, Escalation.objects.filter(ticket=ticket).count()))
 
-        ticket_event_recorded.connect(receiver)
+        # The scanner writes a batch's timeline entries at once and announces them in one signal.
+        ticket_events_recorded.connect(receiver)
         try:
             scan_at(at(2026, 11, 28, 10))
         finally:
-            ticket_event_recorded.disconnect(receiver)
+            ticket_events_recorded.disconnect(receiver)
 
         assert seen == [("escalated", True, 1)]
         event = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.ESCALATED)
@@ -247,6 +251,35 @@ class TestWhatAPassCosts:
             return len(statements(captured))
 
         assert queries_for_a_pass_with(2) == queries_for_a_pass_with(12)
+
+    def test_a_batch_costs_the_same_queries_for_3_or_12_escalations_webhooks_included(
+        self, file_at, told, merchant, technician
+    ):
+        from webhooks.models import WebhookDelivery, WebhookSubscription
+
+        WebhookSubscription.objects.create(
+            partner=merchant.merchant.partner, url="https://example.com/hook", events=["ticket.escalated"], secret="s"
+        )
+
+        def queries_for_a_batch_of(count: int) -> int:
+            Escalation.objects.all().delete()
+            SLACheck.objects.all().delete()
+            due = [file_at(FRIDAY_10) for _ in range(count)]
+            for ticket in due[::2]:
+                tickets.ticket_assign(
+                    ticket=ticket, technician=technician, by=told["dispatcher"], override_reason="The only one free."
+                )
+            scan_at(at(2026, 11, 28, 4, 30))  # the warnings (internal), so the next pass fires breaches
+            with CaptureQueriesContext(connection) as captured:
+                result = scan_at(at(2026, 12, 1, 10))
+            assert result.escalations >= 3 * count  # every milestone of every ticket is breached
+            # Partners hear of every breach (not of the warnings), each through one outbox row.
+            breaches = TicketEvent.objects.filter(ticket__in=due, kind=TicketEvent.Kind.ESCALATED, public=True)
+            assert WebhookDelivery.objects.filter(ticket_number__in=[t.number for t in due]).count() == breaches.count()
+            assert breaches.count() >= 3 * count
+            return len(statements(captured))
+
+        assert queries_for_a_batch_of(3) == queries_for_a_batch_of(12)
 
     def test_the_claim_uses_the_due_index(self, file_at):
         file_at(FRIDAY_10)
@@ -397,7 +430,9 @@ def test_a_technician_who_left_is_not_told(file_at, told):
     technician = factories.TechnicianFactory(user__username="tech-gone")
     ticket = file_at(FRIDAY_10)
     with time_machine.travel(at(2026, 11, 27, 11), tick=False):
-        tickets.ticket_assign(ticket=ticket, technician=technician, by=told["dispatcher"])
+        tickets.ticket_assign(
+            ticket=ticket, technician=technician, by=told["dispatcher"], override_reason="The only one free."
+        )
     technician.user.is_active = False
     technician.user.save(update_fields=["is_active"])
 

@@ -143,3 +143,44 @@ def test_the_queue_size_stops_counting_at_the_cap(dispatcher, queue, monkeypatch
     monkeypatch.setattr("possystem.seek.COUNT_CAP", 4)
     page = seek_page(selectors.ticket_console(actor=dispatcher), keys=selectors.CONSOLE_ORDER, size=2)
     assert (page.count, page.count_capped) == (4, True)
+
+
+def walk(client, url, monkeypatch, marker):
+    """Every page of a list, following its "Next" link; the rows' `marker` values in order."""
+    import re
+
+    seen, query = [], {}
+    while True:
+        html = client.get(url, query).content.decode()
+        seen += re.findall(marker, html)
+        found = re.search(r'rel="next" href="\?[^"]*after=([^"&]+)"', html)
+        if not found:
+            return seen
+        query = {"after": found.group(1)}
+
+
+def test_the_merchants_list_pages_through_its_own_tickets_only(client, merchant, other_merchant, monkeypatch):
+    monkeypatch.setattr("tickets.views.PAGE_SIZE", 2)
+    mine = [file_ticket(merchant) for _ in range(5)]
+    theirs = file_ticket(other_merchant)
+    client.force_login(merchant)
+    numbers = walk(client, reverse("tickets:list"), monkeypatch, r'href="/tickets/(RT-[0-9-]+)/"')
+    assert list(dict.fromkeys(numbers)) == [t.number for t in reversed(mine)]  # newest first, no repeats
+    assert theirs.number not in numbers
+    # Another merchant's position shows nothing of theirs either: the scope applies to every page.
+    client.force_login(other_merchant)
+    token = seek_page(Ticket.objects.all(), keys=selectors.LIST_ORDER, size=1).next_after  # after the newest
+    html = client.get(reverse("tickets:list"), {"after": token}).content.decode()
+    assert not any(t.number in html for t in mine)
+
+
+def test_the_device_list_pages_by_serial(client, dispatcher, merchant, monkeypatch):
+    from devices import views as device_views
+    from tests.factories import device_in_warranty
+
+    serials = sorted(device_in_warranty(merchant.merchant).serial_number for _ in range(5))
+    original = device_views.seek_page
+    monkeypatch.setattr(device_views, "seek_page", lambda *args, **kwargs: original(*args, **{**kwargs, "size": 2}))
+    client.force_login(dispatcher)
+    found = walk(client, reverse("devices:list"), monkeypatch, r'href="/devices/([^"/]+)/"')
+    assert list(dict.fromkeys(s for s in found if s in serials)) == serials

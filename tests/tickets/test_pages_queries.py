@@ -22,9 +22,9 @@ def tickets_for(merchant, count):
     return [file_ticket(merchant, device) for _ in range(count)]
 
 
-# session, user, unread notifications, count for the pager, the page of tickets, the working-day
-# calendar's corrections (once per page, for the SLA states)
-LIST_QUERIES = 6
+# session, user, unread notifications, the page of tickets (seek pages count nothing; the working-day
+# calendar's corrections are read once per process: sla.calendar.WorkingCalendar.current)
+LIST_QUERIES = 4
 
 
 @pytest.mark.parametrize("count", [N, 3 * N])
@@ -48,9 +48,8 @@ def busy_ticket(merchant, dispatcher, technician, rounds):
 
 
 # session, user, the ticket with its one-to-ones, assignments, visits, quotes, repair reports, events,
-# the photos on their comments, the photos filed with the ticket, unread notifications, the
-# calendar's corrections
-MERCHANT_DETAIL_QUERIES = 12
+# the photos on their comments, the photos filed with the ticket, unread notifications
+MERCHANT_DETAIL_QUERIES = 11
 # the same, plus the technicians offered for re-assignment with their regions, trainings, shifts and
 # leave days
 DISPATCHER_DETAIL_QUERIES = MERCHANT_DETAIL_QUERIES + 5
@@ -75,9 +74,9 @@ def test_the_ticket_page_costs_the_same_for_n_and_3n_events(
     assert page.count('data-kind="note"') == rounds
 
 
-# session, user, regions for the filter, count for the pager, the page of tickets, their
-# assignments, unread notifications, the calendar's corrections
-CONSOLE_QUERIES = 8
+# session, user, regions for the filter, the page of tickets, the queue's size (counted up to 200),
+# their assignments, unread notifications
+CONSOLE_QUERIES = 7
 
 
 @pytest.mark.parametrize("count", [N, 3 * N])
@@ -95,8 +94,8 @@ def test_the_console_costs_the_same_for_n_and_3n_tickets(
 
 
 # session, user, open jobs, their terminals' earlier repairs, the reports of those, recently completed
-# jobs, unread notifications, the calendar's corrections
-JOBS_QUERIES = 8
+# jobs, unread notifications
+JOBS_QUERIES = 7
 
 
 @pytest.mark.parametrize("count", [N, 3 * N])

@@ -115,7 +115,10 @@ class TicketListCreate(ApiView):
             request.user, fields.pop("device", ""), fields.pop("merchant", None)
         )
         filed = ticket_file(merchant=merchant, device=device, channel=Channel.API, by=request.user, **fields)
-        response = ticket_response(request, filed.ticket.number, status.HTTP_201_CREATED)
+        # The ticket as filing left it in memory (nothing else can have touched it yet): no read back.
+        response = Response(
+            s.TicketOut(filed.ticket, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
         response["Location"] = reverse("api:ticket-detail", args=[filed.ticket.number])
         return response
 
