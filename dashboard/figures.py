@@ -381,71 +381,51 @@ class Repairs:
         return self.repeats / self.resolved if self.resolved else None
 
 
+def _repair_groups(view: View) -> list[dict]:
+    """Resolved repairs filed in the period, counted per (device model, firmware, technician of the
+    last report): repairs, fixed the first time, back within 30 days. One query; the groups are few
+    (models × firmware versions × technicians), so the totals per dimension are summed from them."""
+    return list(
+        _resolved_repairs(view)
+        .annotate(came_back=_came_back(), fixer=_fixer())
+        .values("device__model", "device__firmware_version", "fixer")
+        .annotate(
+            repairs=Count("pk"),
+            first_time=Count("pk", filter=~_not_first_time()),
+            repeats=Count("pk", filter=Q(came_back=True)),
+        )
+        .order_by()
+    )
+
+
+def _per(groups: list[dict], key: str, label) -> list[RepeatRow]:
+    totals: dict = {}
+    for group in groups:
+        repairs, repeats = totals.get(group[key], (0, 0))
+        totals[group[key]] = (repairs + group["repairs"], repeats + group["repeats"])
+    rows = [RepeatRow(str(k or ""), label(k), repairs, repeats) for k, (repairs, repeats) in totals.items()]
+    return sorted(rows, key=lambda row: (-row.repeats, -row.repairs, row.label))
+
+
 def repairs_figure(view: View) -> Repairs:
     """Resolved repairs filed in the period: fixed the first time, and back within 30 days, overall
-    and per device model, firmware and technician. Four queries plus the names."""
-    totals = _resolved_repairs(view).aggregate(
-        resolved=Count("pk"),
-        first_time=Count("pk", filter=~_not_first_time()),
-        repeats=Count("pk", filter=Q(_came_back())),
-    )
-    repairs = _resolved_repairs(view).annotate(came_back=_came_back())
-
-    def grouped(key):
-        return (
-            repairs.values(key)
-            .annotate(repairs=Count("pk"), repeats=Count("pk", filter=Q(came_back=True)))
-            .order_by("-repeats", "-repairs", key)
-        )
-
-    models = list(grouped("device__model"))
-    model_names = DeviceModel.objects.in_bulk([row["device__model"] for row in models if row["device__model"]])
-    firmware = grouped("device__firmware_version")
+    and per device model, firmware and technician. One query plus the names."""
+    groups = _repair_groups(view)
+    models = DeviceModel.objects.in_bulk({g["device__model"] for g in groups if g["device__model"]})
+    people = Technician.objects.select_related("user").in_bulk({g["fixer"] for g in groups if g["fixer"]})
     return Repairs(
-        resolved=totals["resolved"],
-        first_time=totals["first_time"],
-        repeats=totals["repeats"],
-        by_model=[
-            RepeatRow(
-                str(row["device__model"] or ""),
-                str(model_names.get(row["device__model"], "—")),
-                row["repairs"],
-                row["repeats"],
-            )
-            for row in models
-        ],
-        by_firmware=[
-            RepeatRow(
-                row["device__firmware_version"] or "",
-                row["device__firmware_version"] or "—",
-                row["repairs"],
-                row["repeats"],
-            )
-            for row in firmware
-        ],
-        by_technician=repeats_by_technician_figure(view),
+        resolved=sum(g["repairs"] for g in groups),
+        first_time=sum(g["first_time"] for g in groups),
+        repeats=sum(g["repeats"] for g in groups),
+        by_model=_per(groups, "device__model", lambda pk: str(models[pk]) if pk in models else "—"),
+        by_firmware=_per(groups, "device__firmware_version", lambda version: version or "—"),
+        by_technician=_per(groups, "fixer", lambda pk: str(people[pk]) if pk in people else _("Nobody recorded")),
     )
 
 
 def repeats_by_technician_figure(view: View) -> list[RepeatRow]:
     """Per technician who last worked a resolved repair: repairs, and those back within 30 days."""
-    rows = list(
-        _resolved_repairs(view)
-        .annotate(came_back=_came_back(), fixer=_fixer())
-        .values("fixer")
-        .annotate(repairs=Count("pk"), repeats=Count("pk", filter=Q(came_back=True)))
-        .order_by("-repeats", "-repairs", "fixer")
-    )
-    people = Technician.objects.select_related("user").in_bulk([row["fixer"] for row in rows if row["fixer"]])
-    return [
-        RepeatRow(
-            str(row["fixer"] or ""),
-            str(people[row["fixer"]]) if row["fixer"] in people else _("Nobody recorded"),
-            row["repairs"],
-            row["repeats"],
-        )
-        for row in rows
-    ]
+    return repairs_figure(view).by_technician
 
 
 # --- satisfaction, parts, money, visits ------------------------------------------------------------

@@ -181,7 +181,7 @@ def site(merchant, other_merchant, dispatcher, manager, technician, sla_policy):
             *tickets,
         ],
         technician.user: ["/tickets/jobs/", *tickets[1:4]],
-        manager: ["/sla/", "/sla/escalations/"],
+        manager: ["/dashboard/", "/sla/escalations/"],
         admin: ["/admin/devices/device/import/"],
     }
 

@@ -160,6 +160,9 @@ class Ticket(models.Model):
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
             # Auto-close of resolved tickets (tickets.services.tickets_close_resolved).
             models.Index(fields=["resolved_at"], condition=Q(status="resolved"), name="ticket_resolved_open"),
+            # Repeat repairs on the dashboard (dashboard.figures._came_back): the repairs of one
+            # terminal filed in a window, a range of this index instead of all the terminal's tickets.
+            models.Index(fields=["device", "created_at"], condition=Q(kind="repair"), name="ticket_device_repairs"),
         ]
 
     def __str__(self):

@@ -95,7 +95,7 @@ def test_the_pages_of_every_role_run_under_the_policy(watched, world, merchant, 
     for user, paths in (
         (dispatcher, ["/tickets/console/", f"/tickets/{world['filed'].number}/", "/sla/escalations/"]),
         (technician.user, ["/tickets/jobs/"]),
-        (manager, ["/sla/"]),
+        (manager, ["/dashboard/", "/dashboard/tickets/?figure=filed"]),
     ):
         page = watched()
         sign_in(page, user.username, PASSWORD)
