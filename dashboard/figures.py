@@ -44,7 +44,7 @@ from devices.models import DeviceModel
 from sla.deadlines import MILESTONES
 from sla.models import Escalation, Level, Milestone, SLACheck
 from sla.selectors import STATE_LABELS, Compliance, at_risk_open, breached_open, breached_q, milestone_outcome_q
-from technicians.models import PartUsed, RepairReport, Technician, Visit, active_assignment_q
+from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit, active_assignment_q
 from tickets.models import OPEN_STATUSES, Feedback, Kind, Status, Ticket, TicketEvent
 
 # "The same terminal back within 30 days": a repair filed no more than 30 × 24 hours after the
@@ -290,25 +290,32 @@ class Workload:
         return round(self.open_jobs * 100 / self.technician.capacity) if self.technician.capacity else 0
 
 
+def _count(queryset) -> Subquery:
+    """COUNT(*) of a queryset correlated to the outer row, as a subquery (0 when empty)."""
+    return Coalesce(
+        Subquery(queryset.order_by().values("technician").annotate(n=Count("pk")).values("n")[:1]), Value(0)
+    )
+
+
 def workload_figure(view: View) -> list[Workload]:
     """Each technician's open jobs against capacity, the open ones overdue, and the jobs completed
-    in the period. One query."""
+    in the period. One query; each count is a subquery on an index of assignments (the open ones,
+    or those completed), so its cost follows a technician's jobs, not all jobs ever."""
     now = view.now
-    active = active_assignment_q("assignments__")
-    running = ~Q(assignments__ticket__status=Status.WAITING_MERCHANT)
-    overdue = Q(assignments__ticket__onsite_by__lt=now, assignments__ticket__onsite_at__isnull=True) | Q(
-        assignments__ticket__resolve_by__lt=now, assignments__ticket__resolved_at__isnull=True
+    mine = Assignment.objects.filter(technician=OuterRef("pk"))
+    active = mine.filter(active_assignment_q())
+    overdue = active.exclude(ticket__status=Status.WAITING_MERCHANT).filter(
+        Q(ticket__onsite_by__lt=now, ticket__onsite_at__isnull=True)
+        | Q(ticket__resolve_by__lt=now, ticket__resolved_at__isnull=True)
     )
-    completed = Q(assignments__completed_at__gte=view.period.since, assignments__completed_at__lt=view.period.until)
+    completed = mine.filter(completed_at__gte=view.period.since, completed_at__lt=view.period.until)
     technicians = Technician.objects.select_related("user")
     if view.technician is not None:
         technicians = technicians.filter(pk=view.technician.pk)
     if view.region is not None:
         technicians = technicians.filter(regions=view.region)
     technicians = technicians.annotate(
-        open_jobs=Count("assignments", filter=active),
-        overdue_jobs=Count("assignments", filter=active & running & overdue),
-        completed=Count("assignments", filter=completed),
+        open_jobs=_count(active), overdue_jobs=_count(overdue), completed=_count(completed)
     ).order_by("-open_jobs", "user__username")
     return [Workload(t, t.open_jobs, t.overdue_jobs, t.completed) for t in technicians]
 
