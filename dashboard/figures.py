@@ -103,9 +103,7 @@ DURATION_FIELDS = {
 }
 
 
-def durations_figure(view: View) -> dict[str, Duration]:
-    """Mean and 90th percentile from filing to each milestone met, and to service restored."""
-    tickets = view.tickets()
+def _duration_aggregates() -> dict:
     postgres = connection.vendor == "postgresql"
     aggregates = {}
     for key, met in DURATION_FIELDS.items():
@@ -114,12 +112,19 @@ def durations_figure(view: View) -> dict[str, Duration]:
         aggregates[f"{key}_mean"] = Avg(_elapsed(met), filter=has)
         if postgres:
             aggregates[f"{key}_p90"] = _PercentileDisc(_elapsed(met), 0.9, filter=has, output_field=DurationField())
-    row = tickets.aggregate(**aggregates)
+    return aggregates
+
+
+def durations_figure(view: View, row: dict | None = None) -> dict[str, Duration]:
+    """Mean and 90th percentile from filing to each milestone met, and to service restored. One
+    query on PostgreSQL (none with `row`, the aggregates already read by `figures_compute`)."""
+    tickets = view.tickets()
+    row = row or tickets.aggregate(**_duration_aggregates())
     labels = _duration_labels()
     result = {}
     for key, met in DURATION_FIELDS.items():
         count = row[f"{key}_n"]
-        p90 = row[f"{key}_p90"] if postgres else _percentile_fallback(tickets, met, count, 0.9)
+        p90 = row[f"{key}_p90"] if f"{key}_p90" in row else _percentile_fallback(tickets, met, count, 0.9)
         result[key] = Duration(key, labels[key], count, row[f"{key}_mean"], p90)
     return result
 
@@ -136,14 +141,18 @@ def _duration_labels():
 # --- compliance -----------------------------------------------------------------------------------
 
 
-def compliance_figure(view: View) -> list[Compliance]:
-    """Per milestone, for tickets filed in the period: on time, late, missed, pending. One query."""
-    aggregates = {
+def _compliance_aggregates(view: View) -> dict:
+    return {
         f"{milestone}_{name}": Count("pk", filter=condition)
         for milestone in Milestone
         for name, condition in milestone_outcome_q(milestone, view.now).items()
     }
-    counts = view.tickets().aggregate(**aggregates)
+
+
+def compliance_figure(view: View, row: dict | None = None) -> list[Compliance]:
+    """Per milestone, for tickets filed in the period: on time, late, missed, pending. One query
+    (none with `row`)."""
+    counts = row or view.tickets().aggregate(**_compliance_aggregates(view))
     return [
         Compliance(
             milestone=milestone,
@@ -450,21 +459,25 @@ class Satisfaction:
         return self.rated / self.resolved if self.resolved else None
 
 
-def satisfaction_figure(view: View) -> Satisfaction:
+def _satisfaction_aggregates() -> dict:
+    return {
+        "csat_resolved": Count("pk", filter=Q(resolved_at__isnull=False)),
+        "csat_rated": Count("feedback"),
+        "csat_average": Avg("feedback__rating"),
+    }
+
+
+def satisfaction_figure(view: View, row: dict | None = None) -> Satisfaction:
     """Ratings of tickets filed in the period: average, share of resolved tickets rated, the latest
-    comments. Two queries."""
-    row = view.tickets().aggregate(
-        resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
-        rated=Count("feedback"),
-        average=Avg("feedback__rating"),
-    )
+    comments. Two queries (one with `row`)."""
+    row = row or view.tickets().aggregate(**_satisfaction_aggregates())
     comments = (
         Feedback.objects.filter(ticket__in=view.tickets().values("pk"))
         .exclude(comment="")
         .select_related("ticket__merchant")
         .order_by("-created_at", "-pk")[:5]
     )
-    return Satisfaction(row["resolved"], row["rated"], row["average"], list(comments))
+    return Satisfaction(row["csat_resolved"], row["csat_rated"], row["csat_average"], list(comments))
 
 
 @dataclass(frozen=True)
@@ -549,20 +562,24 @@ class Figures:
 
 
 def figures_compute(view: View) -> Figures:
-    """Every figure of the dashboard for `view`."""
+    """Every figure of the dashboard for `view`. The counts, times and ratings of the period's
+    tickets come from one pass over them; the other groups take a query or two each."""
+    row = view.tickets().aggregate(
+        filed=Count("pk"), **_compliance_aggregates(view), **_duration_aggregates(), **_satisfaction_aggregates()
+    )
     return Figures(
         view=view,
-        filed=view.tickets().count(),
-        compliance=compliance_figure(view),
+        filed=row["filed"],
+        compliance=compliance_figure(view, row),
         trend=compliance_trend_figure(view),
         open=open_figure(view),
         at_risk=list(at_risk_list(view)),
         breaches=list(breaches_list(view)),
-        durations=durations_figure(view),
+        durations=durations_figure(view, row),
         regions=breaches_by_region_figure(view),
         workload=workload_figure(view),
         repairs=repairs_figure(view),
-        satisfaction=satisfaction_figure(view),
+        satisfaction=satisfaction_figure(view, row),
         parts=parts_figure(view),
         revenue=revenue_figure(view),
         visits=visits_figure(view),
@@ -668,11 +685,7 @@ def summary_figure(view: View) -> dict:
         first_time=Count("pk", filter=~_not_first_time()),
         repeats=Count("pk", filter=Q(_came_back())),
     )
-    satisfaction = view.tickets().aggregate(
-        resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
-        rated=Count("feedback"),
-        average=Avg("feedback__rating"),
-    )
+    satisfaction = satisfaction_figure(view)
 
     def share(part, whole):
         return round(part / whole, 4) if whole else None
@@ -715,6 +728,6 @@ def summary_figure(view: View) -> dict:
         },
         "first_time_fix_rate": share(repairs["first_time"], repairs["resolved"]),
         "repeat_repair_rate": share(repairs["repeats"], repairs["resolved"]),
-        "csat_average": None if satisfaction["average"] is None else round(satisfaction["average"], 2),
-        "csat_response_rate": share(satisfaction["rated"], satisfaction["resolved"]),
+        "csat_average": None if satisfaction.average is None else round(satisfaction.average, 2),
+        "csat_response_rate": share(satisfaction.rated, satisfaction.resolved),
     }
