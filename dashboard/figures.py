@@ -657,6 +657,38 @@ DRILLS = {
 }
 
 
+def drill_title(figure: str, arg: str = "") -> str:
+    """What a drill-down list shows, in the reader's language."""
+    milestone, _dot, outcome = figure.partition(".")
+    if milestone in MILESTONES and outcome in OUTCOMES:
+        outcomes = {
+            "on_time": _("On time"),
+            "late": _("Late"),
+            "missed": _("Missed, still open"),
+            "pending": _("Not due yet"),
+        }
+        return f"{Milestone(milestone).label}: {outcomes[outcome]}"
+    if figure == "open":
+        return f"{_('Open tickets now')}: {Status(arg).label}" if arg in OPEN_STATUSES else _("Open tickets now")
+    if figure == "state":
+        return f"{_('Open tickets now')}: {STATE_LABELS[arg]}" if arg in SLA_STATES else _("Open tickets now")
+    if figure == "met":
+        return _duration_labels().get(arg, _("Time to resolve"))
+    return str(
+        {
+            "region_breached": _("Tickets with a breach"),
+            "resolved_repairs": _("Repairs"),
+            "first_time": _("First-time fix"),
+            "not_first_time": _("Not fixed the first time"),
+            "repeats": _("Back within 30 days"),
+            "rated": _("Customer satisfaction"),
+            "parts": _("Parts used"),
+            "charged": _("Out-of-warranty revenue"),
+            "unverified": _("Unverified visits"),
+        }.get(figure, _("Tickets filed"))
+    )
+
+
 def drill_tickets(view: View, figure: str, arg: str = "") -> QuerySet | None:
     """The tickets behind one number of the dashboard; None for a figure that does not exist."""
     rule = DRILLS.get(figure)

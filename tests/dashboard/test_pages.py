@@ -107,6 +107,7 @@ class TestTheDashboard:
 
         assert 'href="/dashboard/tickets/?period=7d&amp;kind=repair&amp;figure=respond.missed"' in html
         assert listed.count('data-number="') == 1
+        assert '<h2 data-testid="drill-title">Response: Missed, still open</h2>' in listed
 
     def test_the_page_costs_the_same_for_more_tickets(self, client, file_at, told, django_assert_max_num_queries):
         client.force_login(told["manager"])
