@@ -97,3 +97,15 @@ def test_the_numbers_are_there_without_script(open_page, manager, world):
 
     assert page.inner_text("[data-milestone=respond] [data-count=on_time]") == "2"
     assert page.locator("[data-testid=trend] tbody tr").count() == 1
+
+
+def test_it_reads_in_chinese(open_page, manager, world):
+    page = open_page(DESKTOP)
+    sign_in(page, manager.username, PASSWORD)
+    with page.expect_navigation():
+        page.select_option("#language", "zh-hans")
+    chart_points(page, "regions")
+
+    assert page.inner_text("h1") == "看板"
+    assert "杭州" in page.inner_text("[data-testid=regions]")
+    screenshot(page, "dashboard-chinese")
