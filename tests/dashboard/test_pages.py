@@ -134,6 +134,11 @@ class TestTheDashboard:
             "period=custom&start=2026-13-40&end=2026-11-01",
             "period=custom&start=2020-01-01&end=2026-11-01",
             "kind=teleport",
+            "period=custom&start=0001-01-01&end=0001-01-02",
+            "period=custom&start=9999-12-30&end=9999-12-31",
+            "period=30d&end=9999-12-31",
+            "merchant=-1",
+            "period=custom&start=2026-02-30&end=2026-03-01",
         ],
     )
     def test_a_bad_view_is_a_400_that_says_why(self, client, manager, query):
