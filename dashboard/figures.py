@@ -44,7 +44,7 @@ from devices.models import DeviceModel
 from sla.deadlines import MILESTONES
 from sla.models import Escalation, Level, Milestone, SLACheck
 from sla.selectors import STATE_LABELS, Compliance, at_risk_open, breached_open, breached_q, milestone_outcome_q
-from technicians.models import PartUsed, RepairReport, Technician, Visit, active_assignment_q
+from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit, active_assignment_q
 from tickets.models import OPEN_STATUSES, Feedback, Kind, Status, Ticket, TicketEvent
 
 # "The same terminal back within 30 days": a repair filed no more than 30 × 24 hours after the
@@ -103,9 +103,7 @@ DURATION_FIELDS = {
 }
 
 
-def durations_figure(view: View) -> dict[str, Duration]:
-    """Mean and 90th percentile from filing to each milestone met, and to service restored."""
-    tickets = view.tickets()
+def _duration_aggregates() -> dict:
     postgres = connection.vendor == "postgresql"
     aggregates = {}
     for key, met in DURATION_FIELDS.items():
@@ -114,12 +112,19 @@ def durations_figure(view: View) -> dict[str, Duration]:
         aggregates[f"{key}_mean"] = Avg(_elapsed(met), filter=has)
         if postgres:
             aggregates[f"{key}_p90"] = _PercentileDisc(_elapsed(met), 0.9, filter=has, output_field=DurationField())
-    row = tickets.aggregate(**aggregates)
+    return aggregates
+
+
+def durations_figure(view: View, row: dict | None = None) -> dict[str, Duration]:
+    """Mean and 90th percentile from filing to each milestone met, and to service restored. One
+    query on PostgreSQL (none with `row`, the aggregates already read by `figures_compute`)."""
+    tickets = view.tickets()
+    row = row or tickets.aggregate(**_duration_aggregates())
     labels = _duration_labels()
     result = {}
     for key, met in DURATION_FIELDS.items():
         count = row[f"{key}_n"]
-        p90 = row[f"{key}_p90"] if postgres else _percentile_fallback(tickets, met, count, 0.9)
+        p90 = row[f"{key}_p90"] if f"{key}_p90" in row else _percentile_fallback(tickets, met, count, 0.9)
         result[key] = Duration(key, labels[key], count, row[f"{key}_mean"], p90)
     return result
 
@@ -136,14 +141,18 @@ def _duration_labels():
 # --- compliance -----------------------------------------------------------------------------------
 
 
-def compliance_figure(view: View) -> list[Compliance]:
-    """Per milestone, for tickets filed in the period: on time, late, missed, pending. One query."""
-    aggregates = {
+def _compliance_aggregates(view: View) -> dict:
+    return {
         f"{milestone}_{name}": Count("pk", filter=condition)
         for milestone in Milestone
         for name, condition in milestone_outcome_q(milestone, view.now).items()
     }
-    counts = view.tickets().aggregate(**aggregates)
+
+
+def compliance_figure(view: View, row: dict | None = None) -> list[Compliance]:
+    """Per milestone, for tickets filed in the period: on time, late, missed, pending. One query
+    (none with `row`)."""
+    counts = row or view.tickets().aggregate(**_compliance_aggregates(view))
     return [
         Compliance(
             milestone=milestone,
@@ -290,25 +299,32 @@ class Workload:
         return round(self.open_jobs * 100 / self.technician.capacity) if self.technician.capacity else 0
 
 
+def _count(queryset) -> Subquery:
+    """COUNT(*) of a queryset correlated to the outer row, as a subquery (0 when empty)."""
+    return Coalesce(
+        Subquery(queryset.order_by().values("technician").annotate(n=Count("pk")).values("n")[:1]), Value(0)
+    )
+
+
 def workload_figure(view: View) -> list[Workload]:
     """Each technician's open jobs against capacity, the open ones overdue, and the jobs completed
-    in the period. One query."""
+    in the period. One query; each count is a subquery on an index of assignments (the open ones,
+    or those completed), so its cost follows a technician's jobs, not all jobs ever."""
     now = view.now
-    active = active_assignment_q("assignments__")
-    running = ~Q(assignments__ticket__status=Status.WAITING_MERCHANT)
-    overdue = Q(assignments__ticket__onsite_by__lt=now, assignments__ticket__onsite_at__isnull=True) | Q(
-        assignments__ticket__resolve_by__lt=now, assignments__ticket__resolved_at__isnull=True
+    mine = Assignment.objects.filter(technician=OuterRef("pk"))
+    active = mine.filter(active_assignment_q())
+    overdue = active.exclude(ticket__status=Status.WAITING_MERCHANT).filter(
+        Q(ticket__onsite_by__lt=now, ticket__onsite_at__isnull=True)
+        | Q(ticket__resolve_by__lt=now, ticket__resolved_at__isnull=True)
     )
-    completed = Q(assignments__completed_at__gte=view.period.since, assignments__completed_at__lt=view.period.until)
+    completed = mine.filter(completed_at__gte=view.period.since, completed_at__lt=view.period.until)
     technicians = Technician.objects.select_related("user")
     if view.technician is not None:
         technicians = technicians.filter(pk=view.technician.pk)
     if view.region is not None:
         technicians = technicians.filter(regions=view.region)
     technicians = technicians.annotate(
-        open_jobs=Count("assignments", filter=active),
-        overdue_jobs=Count("assignments", filter=active & running & overdue),
-        completed=Count("assignments", filter=completed),
+        open_jobs=_count(active), overdue_jobs=_count(overdue), completed=_count(completed)
     ).order_by("-open_jobs", "user__username")
     return [Workload(t, t.open_jobs, t.overdue_jobs, t.completed) for t in technicians]
 
@@ -381,71 +397,51 @@ class Repairs:
         return self.repeats / self.resolved if self.resolved else None
 
 
+def _repair_groups(view: View) -> list[dict]:
+    """Resolved repairs filed in the period, counted per (device model, firmware, technician of the
+    last report): repairs, fixed the first time, back within 30 days. One query; the groups are few
+    (models × firmware versions × technicians), so the totals per dimension are summed from them."""
+    return list(
+        _resolved_repairs(view)
+        .annotate(came_back=_came_back(), fixer=_fixer())
+        .values("device__model", "device__firmware_version", "fixer")
+        .annotate(
+            repairs=Count("pk"),
+            first_time=Count("pk", filter=~_not_first_time()),
+            repeats=Count("pk", filter=Q(came_back=True)),
+        )
+        .order_by()
+    )
+
+
+def _per(groups: list[dict], key: str, label) -> list[RepeatRow]:
+    totals: dict = {}
+    for group in groups:
+        repairs, repeats = totals.get(group[key], (0, 0))
+        totals[group[key]] = (repairs + group["repairs"], repeats + group["repeats"])
+    rows = [RepeatRow(str(k or ""), label(k), repairs, repeats) for k, (repairs, repeats) in totals.items()]
+    return sorted(rows, key=lambda row: (-row.repeats, -row.repairs, row.label))
+
+
 def repairs_figure(view: View) -> Repairs:
     """Resolved repairs filed in the period: fixed the first time, and back within 30 days, overall
-    and per device model, firmware and technician. Four queries plus the names."""
-    totals = _resolved_repairs(view).aggregate(
-        resolved=Count("pk"),
-        first_time=Count("pk", filter=~_not_first_time()),
-        repeats=Count("pk", filter=Q(_came_back())),
-    )
-    repairs = _resolved_repairs(view).annotate(came_back=_came_back())
-
-    def grouped(key):
-        return (
-            repairs.values(key)
-            .annotate(repairs=Count("pk"), repeats=Count("pk", filter=Q(came_back=True)))
-            .order_by("-repeats", "-repairs", key)
-        )
-
-    models = list(grouped("device__model"))
-    model_names = DeviceModel.objects.in_bulk([row["device__model"] for row in models if row["device__model"]])
-    firmware = grouped("device__firmware_version")
+    and per device model, firmware and technician. One query plus the names."""
+    groups = _repair_groups(view)
+    models = DeviceModel.objects.in_bulk({g["device__model"] for g in groups if g["device__model"]})
+    people = Technician.objects.select_related("user").in_bulk({g["fixer"] for g in groups if g["fixer"]})
     return Repairs(
-        resolved=totals["resolved"],
-        first_time=totals["first_time"],
-        repeats=totals["repeats"],
-        by_model=[
-            RepeatRow(
-                str(row["device__model"] or ""),
-                str(model_names.get(row["device__model"], "—")),
-                row["repairs"],
-                row["repeats"],
-            )
-            for row in models
-        ],
-        by_firmware=[
-            RepeatRow(
-                row["device__firmware_version"] or "",
-                row["device__firmware_version"] or "—",
-                row["repairs"],
-                row["repeats"],
-            )
-            for row in firmware
-        ],
-        by_technician=repeats_by_technician_figure(view),
+        resolved=sum(g["repairs"] for g in groups),
+        first_time=sum(g["first_time"] for g in groups),
+        repeats=sum(g["repeats"] for g in groups),
+        by_model=_per(groups, "device__model", lambda pk: str(models[pk]) if pk in models else "—"),
+        by_firmware=_per(groups, "device__firmware_version", lambda version: version or "—"),
+        by_technician=_per(groups, "fixer", lambda pk: str(people[pk]) if pk in people else _("Nobody recorded")),
     )
 
 
 def repeats_by_technician_figure(view: View) -> list[RepeatRow]:
     """Per technician who last worked a resolved repair: repairs, and those back within 30 days."""
-    rows = list(
-        _resolved_repairs(view)
-        .annotate(came_back=_came_back(), fixer=_fixer())
-        .values("fixer")
-        .annotate(repairs=Count("pk"), repeats=Count("pk", filter=Q(came_back=True)))
-        .order_by("-repeats", "-repairs", "fixer")
-    )
-    people = Technician.objects.select_related("user").in_bulk([row["fixer"] for row in rows if row["fixer"]])
-    return [
-        RepeatRow(
-            str(row["fixer"] or ""),
-            str(people[row["fixer"]]) if row["fixer"] in people else _("Nobody recorded"),
-            row["repairs"],
-            row["repeats"],
-        )
-        for row in rows
-    ]
+    return repairs_figure(view).by_technician
 
 
 # --- satisfaction, parts, money, visits ------------------------------------------------------------
@@ -463,21 +459,25 @@ class Satisfaction:
         return self.rated / self.resolved if self.resolved else None
 
 
-def satisfaction_figure(view: View) -> Satisfaction:
+def _satisfaction_aggregates() -> dict:
+    return {
+        "csat_resolved": Count("pk", filter=Q(resolved_at__isnull=False)),
+        "csat_rated": Count("feedback"),
+        "csat_average": Avg("feedback__rating"),
+    }
+
+
+def satisfaction_figure(view: View, row: dict | None = None) -> Satisfaction:
     """Ratings of tickets filed in the period: average, share of resolved tickets rated, the latest
-    comments. Two queries."""
-    row = view.tickets().aggregate(
-        resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
-        rated=Count("feedback"),
-        average=Avg("feedback__rating"),
-    )
+    comments. Two queries (one with `row`)."""
+    row = row or view.tickets().aggregate(**_satisfaction_aggregates())
     comments = (
         Feedback.objects.filter(ticket__in=view.tickets().values("pk"))
         .exclude(comment="")
         .select_related("ticket__merchant")
         .order_by("-created_at", "-pk")[:5]
     )
-    return Satisfaction(row["resolved"], row["rated"], row["average"], list(comments))
+    return Satisfaction(row["csat_resolved"], row["csat_rated"], row["csat_average"], list(comments))
 
 
 @dataclass(frozen=True)
@@ -562,20 +562,24 @@ class Figures:
 
 
 def figures_compute(view: View) -> Figures:
-    """Every figure of the dashboard for `view`."""
+    """Every figure of the dashboard for `view`. The counts, times and ratings of the period's
+    tickets come from one pass over them; the other groups take a query or two each."""
+    row = view.tickets().aggregate(
+        filed=Count("pk"), **_compliance_aggregates(view), **_duration_aggregates(), **_satisfaction_aggregates()
+    )
     return Figures(
         view=view,
-        filed=view.tickets().count(),
-        compliance=compliance_figure(view),
+        filed=row["filed"],
+        compliance=compliance_figure(view, row),
         trend=compliance_trend_figure(view),
         open=open_figure(view),
         at_risk=list(at_risk_list(view)),
         breaches=list(breaches_list(view)),
-        durations=durations_figure(view),
+        durations=durations_figure(view, row),
         regions=breaches_by_region_figure(view),
         workload=workload_figure(view),
         repairs=repairs_figure(view),
-        satisfaction=satisfaction_figure(view),
+        satisfaction=satisfaction_figure(view, row),
         parts=parts_figure(view),
         revenue=revenue_figure(view),
         visits=visits_figure(view),
@@ -653,6 +657,38 @@ DRILLS = {
 }
 
 
+def drill_title(figure: str, arg: str = "") -> str:
+    """What a drill-down list shows, in the reader's language."""
+    milestone, _dot, outcome = figure.partition(".")
+    if milestone in MILESTONES and outcome in OUTCOMES:
+        outcomes = {
+            "on_time": _("On time"),
+            "late": _("Late"),
+            "missed": _("Missed, still open"),
+            "pending": _("Not due yet"),
+        }
+        return f"{Milestone(milestone).label}: {outcomes[outcome]}"
+    if figure == "open":
+        return f"{_('Open tickets now')}: {Status(arg).label}" if arg in OPEN_STATUSES else _("Open tickets now")
+    if figure == "state":
+        return f"{_('Open tickets now')}: {STATE_LABELS[arg]}" if arg in SLA_STATES else _("Open tickets now")
+    if figure == "met":
+        return _duration_labels().get(arg, _("Time to resolve"))
+    return str(
+        {
+            "region_breached": _("Tickets with a breach"),
+            "resolved_repairs": _("Repairs"),
+            "first_time": _("First-time fix"),
+            "not_first_time": _("Not fixed the first time"),
+            "repeats": _("Back within 30 days"),
+            "rated": _("Customer satisfaction"),
+            "parts": _("Parts used"),
+            "charged": _("Out-of-warranty revenue"),
+            "unverified": _("Unverified visits"),
+        }.get(figure, _("Tickets filed"))
+    )
+
+
 def drill_tickets(view: View, figure: str, arg: str = "") -> QuerySet | None:
     """The tickets behind one number of the dashboard; None for a figure that does not exist."""
     rule = DRILLS.get(figure)
@@ -681,11 +717,7 @@ def summary_figure(view: View) -> dict:
         first_time=Count("pk", filter=~_not_first_time()),
         repeats=Count("pk", filter=Q(_came_back())),
     )
-    satisfaction = view.tickets().aggregate(
-        resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
-        rated=Count("feedback"),
-        average=Avg("feedback__rating"),
-    )
+    satisfaction = satisfaction_figure(view)
 
     def share(part, whole):
         return round(part / whole, 4) if whole else None
@@ -728,6 +760,6 @@ def summary_figure(view: View) -> dict:
         },
         "first_time_fix_rate": share(repairs["first_time"], repairs["resolved"]),
         "repeat_repair_rate": share(repairs["repeats"], repairs["resolved"]),
-        "csat_average": None if satisfaction["average"] is None else round(satisfaction["average"], 2),
-        "csat_response_rate": share(satisfaction["rated"], satisfaction["resolved"]),
+        "csat_average": None if satisfaction.average is None else round(satisfaction.average, 2),
+        "csat_response_rate": share(satisfaction.rated, satisfaction.resolved),
     }

@@ -32,6 +32,9 @@ from tickets.models import Kind, Ticket
 LOCAL = ZoneInfo(settings.TIME_ZONE)
 # The longest custom range: two years and a day, so "the same period last year" fits in one view.
 MAX_DAYS = 731
+# Days a range may start or end on: far enough for any ticket, near enough for date arithmetic.
+FIRST_DAY = datetime.date(2000, 1, 1)
+LAST_DAY = datetime.date(2099, 12, 31)
 
 
 class Preset:
@@ -141,9 +144,15 @@ class ViewForm(forms.Form):
                 data["start"], data["end"] = start, end
         if preset == Preset.CUSTOM:
             start, end = data.get("start"), data.get("end")
-            if start is None:
+            for name, day in (("start", start), ("end", end)):
+                if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                    self.add_error(name, _("Choose a day between %(first)s and %(last)s.") % {
+                        "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()
+                    })  # fmt: skip
+                    start = end = None
+            if start is None and "start" not in self.errors:
                 self.add_error("start", _("Choose the first day of the range."))
-            if end is None:
+            if end is None and "end" not in self.errors:
                 self.add_error("end", _("Choose the last day of the range."))
             if start and end:
                 if end < start:

@@ -90,7 +90,13 @@ def drill(request):
     return render(
         request,
         "dashboard/tickets.html",
-        {"view": view, "page": page, "figure": figure, "arg": arg, "now": timezone.now()},
+        {
+            "view": view,
+            "page": page,
+            "figure": figure,
+            "title": figures.drill_title(figure, arg),
+            "now": timezone.now(),
+        },
     )
 
 

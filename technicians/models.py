@@ -177,6 +177,12 @@ class Assignment(models.Model):
                 condition=active_assignment_q(),
                 name="assignment_open_by_technician",
             ),
+            # The dashboard's workload: jobs a technician completed in a period (dashboard.figures).
+            models.Index(
+                fields=["technician", "completed_at"],
+                condition=Q(completed_at__isnull=False),
+                name="assignment_completed",
+            ),
         ]
 
     def __str__(self):

@@ -195,6 +195,9 @@ class Ticket(models.Model):
             # The console filtered by one status (open or not), and over all statuses, in the same order.
             models.Index(fields=["status", "next_due", "created_at", "id"], name="ticket_console_status"),
             models.Index(fields=["next_due", "created_at", "id"], name="ticket_console_all"),
+            # Repeat repairs on the dashboard (dashboard.figures._came_back): the repairs of one
+            # terminal filed in a window, a range of this index instead of all the terminal's tickets.
+            models.Index(fields=["device", "created_at"], condition=Q(kind="repair"), name="ticket_device_repairs"),
         ]
 
     def __str__(self):

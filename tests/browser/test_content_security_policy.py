@@ -95,7 +95,17 @@ def test_the_pages_of_every_role_run_under_the_policy(watched, world, merchant, 
     for user, paths in (
         (dispatcher, ["/tickets/console/", f"/tickets/{world['filed'].number}/", "/sla/escalations/"]),
         (technician.user, ["/tickets/jobs/"]),
-        (manager, ["/sla/", "/dashboard/", "/dashboard/exports/", "/stock/", "/stock/movements/", "/stock/transfer/"]),
+        (
+            manager,
+            [
+                "/dashboard/",
+                "/dashboard/tickets/?figure=filed",
+                "/dashboard/exports/",
+                "/stock/",
+                "/stock/movements/",
+                "/stock/transfer/",
+            ],
+        ),
     ):
         page = watched()
         sign_in(page, user.username, PASSWORD)

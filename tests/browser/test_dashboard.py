@@ -70,6 +70,7 @@ def test_a_manager_filters_and_drills_down(open_page, manager, world):
     rows = page.locator("[data-testid=drill] tbody tr[data-number]")
     assert rows.count() == 2
     assert "杭州茶馆" in page.inner_text("[data-testid=drill]")
+    screenshot(page, "drill-desktop")
     page.click("[data-testid=back]")
     page.wait_for_url("**/dashboard/?*region=hangzhou*")
     assert errors == []
@@ -83,6 +84,12 @@ def test_it_reads_on_a_phone(open_page, manager, world):
     assert has_no_horizontal_scroll(page)
     screenshot(page, "dashboard-phone")
 
+    page.click("[data-milestone=respond] [data-count=missed]")
+    page.wait_for_selector("[data-testid=drill]")
+    assert page.locator("[data-testid=drill] tbody tr[data-number]").count() == 3
+    assert has_no_horizontal_scroll(page)
+    screenshot(page, "drill-phone")
+
 
 def test_the_numbers_are_there_without_script(open_page, manager, world):
     page = open_page(DESKTOP, java_script_enabled=False)
@@ -90,3 +97,15 @@ def test_the_numbers_are_there_without_script(open_page, manager, world):
 
     assert page.inner_text("[data-milestone=respond] [data-count=on_time]") == "2"
     assert page.locator("[data-testid=trend] tbody tr").count() == 1
+
+
+def test_it_reads_in_chinese(open_page, manager, world):
+    page = open_page(DESKTOP)
+    sign_in(page, manager.username, PASSWORD)
+    with page.expect_navigation():
+        page.select_option("#language", "zh-hans")
+    chart_points(page, "regions")
+
+    assert page.inner_text("h1") == "看板"
+    assert "杭州" in page.inner_text("[data-testid=regions]")
+    screenshot(page, "dashboard-chinese")

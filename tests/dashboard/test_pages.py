@@ -107,6 +107,7 @@ class TestTheDashboard:
 
         assert 'href="/dashboard/tickets/?period=7d&amp;kind=repair&amp;figure=respond.missed"' in html
         assert listed.count('data-number="') == 1
+        assert '<h2 data-testid="drill-title">Response: Missed, still open</h2>' in listed
 
     def test_the_page_costs_the_same_for_more_tickets(self, client, file_at, told, django_assert_max_num_queries):
         client.force_login(told["manager"])
@@ -133,6 +134,11 @@ class TestTheDashboard:
             "period=custom&start=2026-13-40&end=2026-11-01",
             "period=custom&start=2020-01-01&end=2026-11-01",
             "kind=teleport",
+            "period=custom&start=0001-01-01&end=0001-01-02",
+            "period=custom&start=9999-12-30&end=9999-12-31",
+            "period=30d&end=9999-12-31",
+            "merchant=-1",
+            "period=custom&start=2026-02-30&end=2026-03-01",
         ],
     )
     def test_a_bad_view_is_a_400_that_says_why(self, client, manager, query):

@@ -27,7 +27,7 @@ def refused(response, status: int) -> str:
 
 @pytest.mark.parametrize(
     "path",
-    ["/tickets/?q=%00", "/devices/?q=%00", "/tickets/console/?q=%00", "/tickets/?status=%00", "/sla/?days=%00"],
+    ["/tickets/?q=%00", "/devices/?q=%00", "/tickets/console/?q=%00", "/tickets/?status=%00", "/dashboard/?period=%00"],
 )
 def test_a_nul_byte_in_the_query_is_a_400_page(client, dispatcher, path):
     client.force_login(dispatcher)
