@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Merchant, Partner, Region, User
 from devices.models import Device, DeviceModel, FaultCategory, SparePart
 from sla.models import SLAPolicy
+from stock.models import Warehouse
 from technicians.models import Shift, Technician, TechnicianSkill
 from tickets.filing import ticket_file
 from warranty.models import Warranty, WarrantyPolicy
@@ -132,6 +133,23 @@ def device_in_warranty(merchant, **kwargs) -> Device:
     device = DeviceFactory(merchant=merchant, **kwargs)
     WarrantyFactory(device=device)
     return device
+
+
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Warehouse
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"wh-{n}")
+    name = factory.Sequence(lambda n: f"Warehouse {n}")
+    region = factory.SubFactory(RegionFactory, code="shanghai", name="上海", name_en="Shanghai")
+
+
+def device_in_stock(warehouse=None, **kwargs) -> Device:
+    """A terminal in stock at `warehouse` (one in Shanghai unless given), never activated."""
+    fields = {"merchant": None, "status": Device.Status.IN_STOCK, "activated_on": None, "site_address": ""}
+    fields.update(kwargs)
+    return DeviceFactory(warehouse=warehouse or WarehouseFactory(code="sh-main", name="上海总仓"), **fields)
 
 
 class SparePartFactory(factory.django.DjangoModelFactory):

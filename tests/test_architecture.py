@@ -12,10 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = [
     "accounts",
     "api",
+    "dashboard",
     "demo",
     "devices",
     "notifications",
     "sla",
+    "stock",
     "technicians",
     "tickets",
     "warranty",

@@ -286,11 +286,24 @@ class ResolveForm(forms.Form):
         required=False,
         help_text=_("Out-of-warranty work only; parts are charged at their unit cost."),
     )
-    replacement_serial = forms.CharField(label=_("Replacement serial number"), max_length=64, required=False)
+    replacement_serial = forms.CharField(
+        label=_("Replacement serial number"),
+        max_length=64,
+        required=False,
+        help_text=_("For a swap: the terminal from your warehouse that you leave with the merchant."),
+    )
     photos = PhotosField(label=_("Photos of the work"))
     # The merchant's signature as a PNG data URL, drawn on a canvas by static/js/field.js.
     signature = forms.CharField(required=False, max_length=800_000, widget=forms.HiddenInput)
     signed_by = forms.CharField(label=_("Signed by"), max_length=64, required=False)
+
+
+class LendForm(forms.Form):
+    serial = forms.CharField(
+        label=_("Loaner serial number"),
+        max_length=64,
+        help_text=_("A terminal in stock; the merchant's own goes to the depot for repair."),
+    )
 
 
 class PartRowForm(forms.Form):

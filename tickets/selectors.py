@@ -6,7 +6,7 @@ from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Prefetch,
 from django.utils import timezone
 
 from accounts.scoping import is_staff_actor, visible_to
-from devices.models import Device, SparePart
+from devices.models import Device, Loan, SparePart
 from technicians.matching import Fit, Job, fit_of
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
 from technicians.selectors import for_matching
@@ -279,3 +279,12 @@ def filing_devices(*, actor, merchant=None):
     else:
         devices = devices.none()
     return devices.order_by("serial_number")
+
+
+def ticket_loans(*, actor, ticket: Ticket):
+    """The loaners lent on `ticket` that `actor` may see, oldest first, with both terminals."""
+    return (
+        visible_to(Loan.objects.filter(ticket=ticket), actor)
+        .select_related("loaner", "loaner__model", "own_device")
+        .order_by("lent_at", "pk")
+    )

@@ -37,6 +37,7 @@ from tickets.notices import merchant_notify, sentence, staff_notify, technician_
 from tickets.permissions import Action, Facts, can_transition, party_of, require, transition_refusal
 from tickets.photos import photos_attach, photos_checked
 from tickets.selectors import technician_fit
+from tickets.swaps import swap_checked, swap_record
 
 # --- the mechanics of a transition ---------------------------------------------------------------
 
@@ -509,7 +510,8 @@ def ticket_resolve(
     """Record the work and resolve the ticket: remotely from `acknowledged`, or after a visit.
 
     Parts come out of stock here; stock never goes below zero (conditional decrement, rows taken in
-    primary-key order so two resolutions cannot deadlock). Out-of-warranty work is charged. Photos
+    primary-key order so two resolutions cannot deadlock). A swap (`tickets.swaps`) deploys the
+    replacement and sends the faulty terminal to the depot. Out-of-warranty work is charged. Photos
     of the work and the merchant's signature (a PNG data URL drawn on the screen) are kept with the
     report (`tickets.completion`).
     """
@@ -522,6 +524,7 @@ def ticket_resolve(
         raise InvalidInput(_("The labour charge cannot be negative."), field="labour_charge")
     errors: dict[str, list[str]] = {}
     completion = completion_checked(photos=photos, signature=signature, signed_by=signed_by, errors=errors)
+    swap = swap_checked(ticket=ticket, outcome=outcome, replacement_serial=replacement_serial, errors=errors)
     if errors:
         raise InvalidInput(errors)
     now = timezone.now()
@@ -544,8 +547,10 @@ def ticket_resolve(
             work_done=work_done.strip(),
             labour_charge=labour_charge if charged else Decimal("0"),
             charged=charged,
-            replacement_serial=replacement_serial,
+            replacement_serial=swap.replacement.serial_number if swap else "",
         )
+        if swap is not None:
+            swap_record(swap=swap, ticket=ticket, by=by, now=now)
         parts_total = Decimal("0")
         for part, quantity in sorted(_merge_parts(parts), key=lambda item: item[0].pk):
             taken = SparePart.objects.filter(pk=part.pk, stock__gte=quantity).update(stock=F("stock") - quantity)

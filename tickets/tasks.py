@@ -1,8 +1,14 @@
 from celery import shared_task
 
+from tickets.loans import loans_remind
 from tickets.services import tickets_close_resolved
 
 
 @shared_task(name="tickets.close_resolved", ignore_result=True)
 def close_resolved() -> int:
     return tickets_close_resolved()
+
+
+@shared_task(name="tickets.remind_loans", ignore_result=True)
+def remind_loans() -> int:
+    return loans_remind()
