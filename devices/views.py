@@ -11,6 +11,9 @@ from devices.models import Device
 from tickets.selectors import device_repair_history
 from warranty.services import warranty_status
 
+# The newest moves on the page; the API pages through all of them.
+MOVEMENTS_SHOWN = 50
+
 
 @login_required
 def device_list(request):
@@ -51,6 +54,8 @@ def device_detail(request, serial_number):
             "status": warranty_status(device=device, on=today),
             "warranties": list(device.warranties.all()),
             "history": list(device_repair_history(actor=user, device=device)),
+            "movements": list(selectors.device_movements(actor=user, device=device)[:MOVEMENTS_SHOWN]),
+            "sees_staff": is_staff_actor(user),
             "can_report": can_report,
             "report_as_staff": is_staff_actor(user),
             "today": today,

@@ -87,10 +87,10 @@ def swap_checked(*, ticket: Ticket, outcome: str, replacement_serial: str, error
         problem = _("Scan or type the serial number of the terminal you leave with the merchant.")
     elif faulty is None:
         problem = _("This ticket names no terminal to swap.")
-    elif faulty.status != Device.Status.DEPLOYED or faulty.merchant_id != ticket.merchant_id:
-        problem = _("The merchant's terminal is not deployed at the merchant, so it cannot be swapped.")
     elif Loan.objects.filter(ticket=ticket, returned_at__isnull=True).exists():
         problem = _("A loaner is out on this ticket; return it before swapping the terminal.")
+    elif faulty.status != Device.Status.DEPLOYED or faulty.merchant_id != ticket.merchant_id:
+        problem = _("The merchant's terminal is not deployed at the merchant, so it cannot be swapped.")
     elif assignment is None:
         problem = _("Assign a technician first: the replacement comes from the technician's warehouse.")
     if problem:

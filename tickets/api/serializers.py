@@ -32,6 +32,9 @@ class TicketOut(serializers.ModelSerializer):
     device = serializers.SlugRelatedField(slug_field="serial_number", read_only=True, allow_null=True)
     warranty = TicketWarrantyOut(source="*", read_only=True)
     sla = TicketSlaOut(source="*", read_only=True)
+    downtime_seconds = serializers.SerializerMethodField(
+        help_text="From filing to `restored_at` (service back by a repair, a swap or a loaner); null until then."
+    )
 
     class Meta:
         model = Ticket
@@ -50,11 +53,16 @@ class TicketOut(serializers.ModelSerializer):
             "preferred_visit_at",
             "warranty",
             "sla",
+            "restored_at",
+            "downtime_seconds",
             "created_at",
             "updated_at",
             "closed_at",
             "cancelled_at",
         ]
+
+    def get_downtime_seconds(self, ticket) -> int | None:
+        return int(ticket.downtime.total_seconds()) if ticket.downtime is not None else None
 
 
 class TicketFilter(serializers.Serializer):
