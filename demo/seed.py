@@ -15,11 +15,14 @@ from PIL import Image, ImageDraw
 
 from accounts.models import Merchant, Partner, Region, User
 from api.services import api_key_replace
+from devices.lifecycle import device_receive
 from devices.models import Device, DeviceModel, FaultCategory, SparePart
 from devices.services import device_register, manufacturer_policy_for
 from sla.models import SLAPolicy
 from sla.services import escalations_scan, ticket_sla_changed
+from stock.models import Warehouse
 from technicians.models import Assignment, Leave, Shift, Technician, TechnicianSkill
+from tickets import loans
 from tickets import services as tickets
 from tickets.filing import ticket_file
 from tickets.models import Ticket, TicketEvent
@@ -62,6 +65,25 @@ MERCHANTS = [
     ("spicy-corner", "川味小馆 Spicy Corner", Merchant.Tier.STANDARD, 1, "chengdu", "成都市锦江区春熙路 9 号", "刘洋", "13500135000", ""),
     ("canton-dimsum", "粤点心 Canton Dim Sum", Merchant.Tier.PREMIUM, 2, "guangzhou", "广州市天河区天河路 385 号", "黄伟", "13300133000", ""),
 ]  # fmt: skip
+
+# Where spare terminals are kept: code, name, region.
+WAREHOUSES = [
+    ("sh-main", "上海总仓 Shanghai depot", "shanghai"),
+    ("bj-main", "北京仓 Beijing store", "beijing"),
+    ("sz-main", "深圳仓 Shenzhen store", "shenzhen"),
+]
+# Spare terminals in stock: serial, model, warehouse. PAX-A920-9001 is swapped in at 莲香茶馆 (demo-21),
+# SUNMI-P2-9003 lent there (demo-22).
+STOCK_TERMINALS = [
+    ("PAX-A920-9001", "A920", "sh-main"),
+    ("PAX-A920-9002", "A920", "sh-main"),
+    ("SUNMI-P2-9003", "P2", "sh-main"),
+    ("PAX-S920-9004", "S920", "bj-main"),
+    ("VF-V200C-9005", "V200c", "bj-main"),
+    ("ING-MOVE-9006", "Move/5000", "sz-main"),
+]
+# The models each acquirer certifies (an acquirer naming none accepts any): 东方收单 does not take V200c.
+ACCEPTED_MODELS = {0: ["A920", "S920", "N910", "P2", "Move/5000", "A8"]}
 
 SPARE_PARTS = [
     ("SCR-A920", "A920 touch screen assembly", 18, "420.00", ["A920"]),
@@ -110,6 +132,7 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
         )[0]
 
     _seed_policies()
+    _seed_warehouses(regions=regions, models=models, partners=partners)
     _seed_devices(merchants=merchants, models=models, partners=partners, today=today)
     _seed_spare_parts(models)
     users = _seed_users(merchants=merchants, partners=partners)
@@ -174,6 +197,8 @@ def _seed_devices(*, merchants, models, partners, today) -> None:
         ("PAX-A920-0009", "A920", "west-lake-books", (5, 0), "30000009", "V2.1.08"),
         ("NL-N910-0010", "N910", "spicy-corner", (20, 0), "20000010", "N910-5.1"),
         ("SUNMI-P2-0011", "P2", "canton-dimsum", (1, 0), "30000011", "P2-3.4.1"),
+        ("PAX-A920-0012", "A920", "lotus-tea", (4, 0), "10000012", "V2.1.08"),      # swapped (demo-21)
+        ("SUNMI-P2-0013", "P2", "lotus-tea", (7, 0), "10000013", "P2-3.4.1"),       # at the depot, a loaner in its place (demo-22)
     ]  # fmt: skip
     for serial, model_name, merchant_code, (months, days), tid, firmware in plan:
         if Device.objects.filter(serial_number=serial).exists():
@@ -196,9 +221,22 @@ def _seed_devices(*, merchants, models, partners, today) -> None:
     manufacturer = a8.warranties.filter(policy=manufacturer_policy_for(a8.model)).first()
     if manufacturer is not None:
         warranty_grant(device=a8, policy=extension, starts_on=manufacturer.ends_on + datetime.timedelta(days=1))
-    for serial in ("PAX-A920-9001", "PAX-A920-9002"):
-        if not Device.objects.filter(serial_number=serial).exists():
-            device_register(serial_number=serial, model=models["A920"], merchant=None)
+    for serial, model_name, code in STOCK_TERMINALS:
+        warehouse = Warehouse.objects.get(code=code)
+        device = Device.objects.filter(serial_number=serial).first()
+        if device is None:
+            device_register(serial_number=serial, model=models[model_name], merchant=None, warehouse=warehouse)
+        elif device.status == Device.Status.IN_STOCK and device.warehouse_id is None:
+            device_receive(device=device, warehouse=warehouse, by=None)  # seeded before there were warehouses
+
+
+def _seed_warehouses(*, regions, models, partners) -> None:
+    for code, name, region in WAREHOUSES:
+        Warehouse.objects.get_or_create(code=code, defaults={"name": name, "region": regions[region]})
+    for partner_index, model_names in ACCEPTED_MODELS.items():
+        partner = partners[partner_index]
+        if not partner.accepted_models.exists():
+            partner.accepted_models.set([models[name] for name in model_names])
 
 
 def _seed_spare_parts(models) -> None:
@@ -323,6 +361,10 @@ DEMO_TICKETS = [
     ("demo-19", "merchant", "SUNMI-P2-0004", "repair", "card_reader", "normal", "挥卡有时读不到。", ["assign", "accept", "record_visit"]),
     # Repaired, then "not fixed": back in the dispatcher's queue for another visit.
     ("demo-20", "merchant", "PAX-A920-0002", "repair", "printer", "normal", "打印出来的字很淡。", ["assign", "accept", "check_in", "resolve", "reopen"]),
+    # Swapped on site (换机): PAX-A920-9001 from the Shanghai depot takes the TID/MID; the faulty one is in repair.
+    ("demo-21", "merchant", "PAX-A920-0012", "repair", "power", "urgent", "终端反复重启，无法完成交易。", ["assign", "accept", "check_in", "swap"]),
+    # A loaner (备机) while the merchant's own terminal is repaired at the depot: service restored, repair still open.
+    ("demo-22", "merchant", "SUNMI-P2-0013", "repair", "card_reader", "high", "读卡器完全无反应。", ["assign", "accept", "check_in", "lend"]),
 ]  # fmt: skip
 
 # Where the demo terminals stand: the first verified visit of a site without coordinates teaches them
@@ -333,6 +375,8 @@ SITE_LOCATIONS = {
     "NL-N910-0003": (Decimal("31.228530"), Decimal("121.448910")),
     "PAX-A920-0002": (Decimal("31.228700"), Decimal("121.448600")),
     "PAX-S920-0006": (Decimal("39.908420"), Decimal("116.459680")),
+    "PAX-A920-0012": (Decimal("31.228650"), Decimal("121.448680")),
+    "SUNMI-P2-0013": (Decimal("31.228720"), Decimal("121.448450")),
 }
 
 
@@ -416,6 +460,14 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
                     labour_charge=Decimal("0") if ticket.warranty_covered else Decimal("80.00"),
                     signature=_signature(), signed_by=user.first_name,
                 )  # fmt: skip
+            elif step == "swap":
+                tickets.ticket_resolve(
+                    ticket=ticket, by=technician.user, outcome="swapped",
+                    work_done="主板故障，现场换机，TID/MID 已迁移到新终端；故障机带回维修中心。",
+                    replacement_serial="PAX-A920-9001", signature=_signature(), signed_by=user.first_name,
+                )  # fmt: skip
+            elif step == "lend":
+                loans.loan_lend(ticket=ticket, serial="SUNMI-P2-9003", by=technician.user)
             elif step == "rate":
                 tickets.ticket_feedback_give(ticket=ticket, by=user, rating=5, comment="工程师很专业，准时到达。")
             elif step == "cancel":

@@ -128,3 +128,26 @@ def test_the_ticket_api_reports_the_downtime(swapped, partner_api):
     ticket.refresh_from_db()
     assert body["restored_at"] is not None
     assert body["downtime_seconds"] == int(ticket.downtime.total_seconds())
+
+
+def test_staff_put_a_repaired_terminal_back_in_stock_from_its_page(swapped, dispatcher, merchant, technician):
+    faulty = swapped["faulty"].serial_number
+    url = reverse("devices:move", args=[faulty])
+    for outsider in (merchant, technician.user):
+        assert session_client(outsider).post(url, {"move-move": "stock"}).status_code == 404
+    staff = session_client(dispatcher)
+    refused = staff.post(url, {"move-move": "stock"})
+    assert refused.status_code == 200 and "Choose the warehouse it goes to." in refused.content.decode()
+    warehouse = factories.WarehouseFactory(code="sh-main")
+    assert (
+        staff.post(url, {"move-move": "stock", "move-warehouse": warehouse.pk, "move-note": "New screen."}).status_code
+        == 302
+    )
+    device = Device.objects.get(serial_number=faulty)
+    assert (device.status, device.warehouse, device.site_address) == (Device.Status.IN_STOCK, warehouse, "")
+    restocked = device.movements.get(kind=Kind.RESTOCKED)
+    assert (restocked.by, restocked.note, restocked.warehouse) == (dispatcher, "New screen.", warehouse)
+    # Deployed terminals are not moved from here.
+    replacement_url = reverse("devices:move", args=["REPL-1"])
+    staff.post(replacement_url, {"move-move": "scrap"})
+    assert Device.objects.get(serial_number="REPL-1").status == Device.Status.DEPLOYED
