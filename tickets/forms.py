@@ -291,6 +291,9 @@ class ResolveForm(forms.Form):
         max_length=64,
         required=False,
         help_text=_("For a swap: the terminal from your warehouse that you leave with the merchant."),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false", "data-scan-target": ""}
+        ),
     )
     photos = PhotosField(label=_("Photos of the work"))
     # The merchant's signature as a PNG data URL, drawn on a canvas by static/js/field.js.

@@ -36,8 +36,8 @@ def test_the_technician_swaps_the_terminal_on_a_phone_and_the_receipt_shows_both
     phone.fill("#id_resolve-work_done", "Main board fault; swapped the terminal on site.")
     phone.fill("#id_resolve-replacement_serial", "NO-SUCH-SERIAL")
     phone.click("[data-testid=complete]")
-    error = phone.wait_for_selector("#id_resolve-replacement_serial ~ .error")
-    assert "No terminal has the serial number NO-SUCH-SERIAL" in error.inner_text()
+    field = phone.wait_for_selector(".field.invalid:has(#id_resolve-replacement_serial)")
+    assert "No terminal has the serial number NO-SUCH-SERIAL" in field.inner_text()
     assert phone.input_value("#id_resolve-work_done") == "Main board fault; swapped the terminal on site."
     assert Ticket.objects.get(pk=on_site.pk).status == Status.ON_SITE
 
