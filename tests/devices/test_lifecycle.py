@@ -151,3 +151,30 @@ def test_staff_put_a_repaired_terminal_back_in_stock_from_its_page(swapped, disp
     replacement_url = reverse("devices:move", args=["REPL-1"])
     staff.post(replacement_url, {"move-move": "scrap"})
     assert Device.objects.get(serial_number="REPL-1").status == Device.Status.DEPLOYED
+
+
+def _cycles(device, *, merchant, by, warehouse, count):
+    for _ in range(count):
+        lifecycle.device_deploy(device=device, merchant=merchant, by=by)
+        lifecycle.device_to_repair(device=device, by=by, keep_merchant=False)
+        lifecycle.device_restock(device=device, warehouse=warehouse, by=by)
+
+
+def test_the_history_costs_the_same_queries_however_long_it_is(dispatcher, merchant, dispatcher_api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    warehouse = factories.WarehouseFactory(code="sh-main")
+    short, long = factories.device_in_stock(warehouse), factories.device_in_stock(warehouse)
+    _cycles(short, merchant=merchant.merchant, by=dispatcher, warehouse=warehouse, count=1)
+    _cycles(long, merchant=merchant.merchant, by=dispatcher, warehouse=warehouse, count=3)
+    client = session_client(dispatcher)
+    counts = []
+    for device in (short, long):
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("devices:detail", args=[device.serial_number])).status_code == 200
+        with CaptureQueriesContext(connection) as api:
+            rows = dispatcher_api.get(f"/api/v1/devices/{device.serial_number}/movements/").json()["results"]
+        counts.append((len(page), len(api)))
+        assert len(rows) == device.movements.count()
+    assert counts[0] == counts[1]
