@@ -187,3 +187,18 @@ def test_the_beat_runs_the_reminder(settings):
     from tickets.tasks import remind_loans
 
     assert settings.CELERY_BEAT_SCHEDULE["tickets-remind-loans"]["task"] == remind_loans.name
+
+
+def test_the_dashboard_reads_the_downtime_of_a_period(on_site, technician, spare, merchant, django_assert_num_queries):
+    from tickets.selectors import downtime_summary
+
+    down = factories.file_ticket(merchant, device=factories.device_in_warranty(merchant.merchant))
+    factories.file_ticket(merchant, kind="consultation", fault_category="", device=None)  # never counts
+    loans.loan_lend(ticket=on_site, serial="LOAN-0001", by=technician.user)
+    since, until = timezone.now() - datetime.timedelta(days=1), timezone.now() + datetime.timedelta(minutes=1)
+    with django_assert_num_queries(1):
+        figures = downtime_summary(since=since, until=until)
+    restored = Ticket.objects.get(pk=on_site.pk)
+    assert (figures.restored, figures.by_loaner, figures.still_down) == (1, 1, 1)
+    assert figures.average == figures.longest == restored.downtime
+    assert Ticket.objects.get(pk=down.pk).restored_at is None
