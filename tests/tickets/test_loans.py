@@ -202,3 +202,25 @@ def test_the_dashboard_reads_the_downtime_of_a_period(on_site, technician, spare
     assert (figures.restored, figures.by_loaner, figures.still_down) == (1, 1, 1)
     assert figures.average == figures.longest == restored.downtime
     assert Ticket.objects.get(pk=down.pk).restored_at is None
+
+
+def test_the_api_lends_lists_and_returns_within_the_callers_scope(
+    on_site, spare, dispatcher_api, partner_api, other_partner_api, technician
+):
+    url = f"/api/v1/tickets/{on_site.number}/loans/"
+    refused = dispatcher_api.post(url, {"serial": "NO-SUCH-SERIAL"}, format="json")
+    assert refused.status_code == 422 and "serial" in refused.json()["errors"]
+    assert partner_api.post(url, {"serial": "LOAN-0001"}, format="json").status_code == 403
+    assert other_partner_api.post(url, {"serial": "LOAN-0001"}, format="json").status_code == 404
+    assert other_partner_api.get(url).status_code == 404
+
+    lent = session_client(technician.user).post(url, {"serial": "LOAN-0001"}, format="json")
+    assert lent.status_code == 201
+    assert (lent.json()["loaner"], lent.json()["returned_at"]) == ("LOAN-0001", None)
+    assert partner_api.get(url).json()[0]["own_device"] == on_site.device.serial_number
+    assert dispatcher_api.post(url, {"serial": "LOAN-0001"}, format="json").status_code == 409
+
+    assert partner_api.post(f"{url}return/").status_code == 403
+    returned = dispatcher_api.post(f"{url}return/")
+    assert returned.status_code == 200 and returned.json()["returned_at"] is not None
+    assert dispatcher_api.post(f"{url}return/").status_code == 409

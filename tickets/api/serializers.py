@@ -186,3 +186,19 @@ class ResolveIn(serializers.Serializer):
     parts = PartIn(many=True, required=False, default=list)
     labour_charge = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False, default=0)
     replacement_serial = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+
+
+class LoanOut(serializers.Serializer):
+    loaner = serializers.CharField(source="loaner.serial_number", help_text="The loaner's serial number.")
+    own_device = serializers.CharField(
+        source="own_device.serial_number", help_text="The merchant's own terminal, at the depot while the loan is out."
+    )
+    lent_at = serializers.DateTimeField()
+    returned_at = serializers.DateTimeField(allow_null=True)
+
+
+class LendIn(serializers.Serializer):
+    serial = serializers.CharField(
+        max_length=64,
+        help_text="The loaner's serial number: a terminal in stock (for a technician, at their warehouses).",
+    )

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<code:number>/check-in/", views.TicketCheckIn.as_view(), name="ticket-check-in"),
     path("<code:number>/resolve/", views.TicketResolve.as_view(), name="ticket-resolve"),
     path("<code:number>/close/", views.TicketClose.as_view(), name="ticket-close"),
+    path("<code:number>/loans/", views.TicketLoans.as_view(), name="ticket-loans"),
+    path("<code:number>/loans/return/", views.TicketLoanReturn.as_view(), name="ticket-loan-return"),
 ]
