@@ -15,7 +15,9 @@ expect to run inside the caller's transaction (`transaction.atomic` is opened he
 call is atomic by itself).
 
 The acquirer's binding (TID, MID, acquirer) belongs to the merchant's service, not to a piece of
-hardware: a swap or a loan moves it to the terminal that takes the payments (`binding_move`).
+hardware: a swap or a loan moves it to the terminal that takes the payments. The terminal giving it
+up is moved (conditionally) first and lets go of it, then the other receives it (`binding_of`,
+`binding_give`), so a terminal swapped twice at once cannot hand its TID to two replacements.
 """
 
 import datetime
@@ -278,13 +280,23 @@ def device_scrap(*, device: Device, by, note: str = "", now=None) -> DeviceMovem
     )
 
 
-def binding_move(*, source: Device, target: Device) -> None:
-    """Move the acquirer's binding (TID, MID, acquirer) from `source` to `target`, inside the
-    caller's transaction. The TID is unique per acquirer, so `source` lets go of it first."""
-    binding = {"tid": source.tid, "mid": source.mid, "acquirer": source.acquirer}
-    Device.objects.filter(pk=source.pk).update(**_UNBOUND)
+def binding_of(device: Device) -> dict:
+    """The acquirer's binding a terminal carries (TID, MID, acquirer), read before it lets go of it."""
+    return {"tid": device.tid, "mid": device.mid, "acquirer": device.acquirer}
+
+
+def binding_give(*, target: Device, binding: dict) -> None:
+    """Give `target` a binding its previous holder has already let go of (the TID is unique per
+    acquirer), inside the caller's transaction."""
     Device.objects.filter(pk=target.pk).update(**binding)
-    for name, value in _UNBOUND.items():
-        setattr(source, name, value)
     for name, value in binding.items():
         setattr(target, name, value)
+
+
+def binding_move(*, source: Device, target: Device) -> None:
+    """Move the binding from `source` to `target`: `source` lets go of it first."""
+    binding = binding_of(source)
+    Device.objects.filter(pk=source.pk).update(**_UNBOUND)
+    for name, value in _UNBOUND.items():
+        setattr(source, name, value)
+    binding_give(target=target, binding=binding)

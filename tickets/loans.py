@@ -24,7 +24,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scoping import is_staff_actor
-from devices.lifecycle import binding_move, device_deploy, device_repaired, device_restock, device_to_repair
+from devices.lifecycle import (
+    binding_give,
+    binding_move,
+    binding_of,
+    device_deploy,
+    device_repaired,
+    device_restock,
+    device_to_repair,
+)
 from devices.models import Device, DeviceMovement, Loan
 from possystem.errors import InvalidInput, StateConflict
 from stock.models import Warehouse
@@ -86,8 +94,9 @@ def loan_lend(*, ticket: Ticket, serial: str, by) -> Loan:
                     % {"serial": loaner.serial_number},
                     field="serial",
                 ) from error
-            binding_move(source=own, target=loaner)
+            binding = binding_of(own)
             device_to_repair(device=own, by=by, ticket=ticket, keep_merchant=True, counterpart=loaner, now=now)
+            binding_give(target=loaner, binding=binding)
             loan = Loan.objects.create(
                 ticket=ticket,
                 loaner=loaner,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from devices.lifecycle import acquirer_accepts, binding_move, device_deploy, device_to_repair
+from devices.lifecycle import acquirer_accepts, binding_give, binding_of, device_deploy, device_to_repair
 from devices.models import Device, DeviceMovement, Loan
 from devices.services import manufacturer_policy_for
 from possystem.errors import InvalidInput, StateConflict
@@ -42,8 +42,10 @@ def terminal_from_stock(*, serial: str, merchant_device: Device, warehouses) -> 
     """The terminal in stock with `serial`, fit to take `merchant_device`'s place, or None and the
     reason in words. `warehouses`: where the one taking it may draw from. Used by swaps and loans."""
     serial = (serial or "").strip()
+    # As typed first; then whatever the case (a scanner or a phone keyboard may change it).
+    found = Device.objects.select_related("model", "warehouse")
     device = (
-        Device.objects.select_related("model", "warehouse").filter(serial_number__iexact=serial).first()
+        (found.filter(serial_number=serial).first() or found.filter(serial_number__iexact=serial).first())
         if serial
         else None
     )
@@ -130,7 +132,7 @@ def swap_record(*, swap: Swap, ticket: Ticket, by, now=None) -> None:
             % {"serial": replacement.serial_number},
             field=FIELD,
         ) from error
-    binding_move(source=faulty, target=replacement)
+    binding = binding_of(faulty)
     device_to_repair(
         device=faulty,
         by=by,
@@ -140,6 +142,7 @@ def swap_record(*, swap: Swap, ticket: Ticket, by, now=None) -> None:
         counterpart=replacement,
         now=now,
     )
+    binding_give(target=replacement, binding=binding)
     if replacement.activated_on is None:
         today = timezone.localdate(now)
         Device.objects.filter(pk=replacement.pk).update(activated_on=today)

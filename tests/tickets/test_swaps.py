@@ -251,3 +251,22 @@ def test_of_two_technicians_taking_the_same_replacement_one_wins(sla_policy, dis
     resolved = Ticket.objects.filter(pk__in=[t.pk for t in tickets], status=Status.RESOLVED)
     assert resolved.count() == 1
     assert spare.merchant == resolved.get().merchant
+
+
+def test_a_faulty_terminal_moved_meanwhile_keeps_its_binding_from_a_second_replacement(
+    on_site, technician, spare, bound_device, dispatcher
+):
+    from django.db import transaction
+
+    from devices.lifecycle import device_to_repair
+    from possystem.errors import StateConflict
+    from tickets.swaps import swap_checked, swap_record
+
+    errors = {}
+    checked = swap_checked(ticket=on_site, outcome="swapped", replacement_serial=spare.serial_number, errors=errors)
+    assert errors == {} and checked is not None
+    device_to_repair(device=Device.objects.get(pk=bound_device.pk), by=dispatcher, keep_merchant=True)  # meanwhile
+    with pytest.raises(StateConflict), transaction.atomic():
+        swap_record(swap=checked, ticket=on_site, by=technician.user)
+    spare.refresh_from_db()
+    assert (spare.status, spare.tid, spare.merchant) == (Device.Status.IN_STOCK, "", None)
