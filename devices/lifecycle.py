@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from devices.models import Device, DeviceModel, DeviceMovement
+from devices.models import Device, DeviceModel, DeviceMovement, Loan
 from possystem.errors import StateConflict
 
 Status = Device.Status
@@ -228,6 +228,21 @@ def device_repaired(*, device: Device, by, ticket=None, note: str = "", counterp
     )
 
 
+def _not_on_loan(device: Device) -> None:
+    # A terminal a loaner stands in for goes back to its merchant when the loan is returned
+    # (tickets.loans.loan_return), not into stock or the scrap.
+    loan = Loan.objects.filter(own_device=device, returned_at__isnull=True).select_related("ticket").first()
+    if loan is not None:
+        raise StateConflict(
+            _(
+                "A loaner stands in for this terminal on %(number)s; "
+                "it goes back to the merchant when the loan is returned."
+            )
+            % {"number": loan.ticket.number},
+            code="device_on_loan",
+        )
+
+
 def device_restock(
     *,
     device: Device,
@@ -240,6 +255,7 @@ def device_restock(
     now=None,
 ) -> DeviceMovement:
     """A repaired terminal, or a loaner back from a merchant, goes into `warehouse`, unbound."""
+    _not_on_loan(device)
     merchant = device.merchant
     return _move(
         device,
@@ -267,6 +283,7 @@ def device_restock(
 
 def device_scrap(*, device: Device, by, note: str = "", now=None) -> DeviceMovement:
     """A terminal in stock or at the depot is scrapped; a deployed one must be swapped out first."""
+    _not_on_loan(device)
     return _move(
         device,
         kind=Kind.SCRAPPED,

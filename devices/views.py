@@ -70,7 +70,7 @@ def device_detail(request, serial_number, move_form=None):
             "movements": list(selectors.device_movements(actor=user, device=device)[:MOVEMENTS_SHOWN]),
             "sees_staff": is_staff_actor(user),
             "move_form": (move_form or DeviceMoveForm(prefix="move"))
-            if is_staff_actor(user) and device.status in MOVABLE
+            if is_staff_actor(user) and device.status in MOVABLE and not device.loans_covering.filter(returned_at=None)
             else None,
             "can_report": can_report,
             "report_as_staff": is_staff_actor(user),

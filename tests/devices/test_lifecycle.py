@@ -178,3 +178,25 @@ def test_the_history_costs_the_same_queries_however_long_it_is(dispatcher, merch
         counts.append((len(page), len(api)))
         assert len(rows) == device.movements.count()
     assert counts[0] == counts[1]
+
+
+def test_a_terminal_a_loaner_stands_in_for_is_not_restocked_or_scrapped(merchant, dispatcher, technician, sla_policy):
+    from tickets import loans
+
+    own = factories.device_in_warranty(merchant.merchant, serial_number="OWN-1")
+    factories.device_in_stock(serial_number="LOAN-1")
+    ticket = factories.file_ticket(merchant, device=own)
+    services.ticket_acknowledge(ticket=ticket, by=dispatcher)
+    loans.loan_lend(ticket=ticket, serial="LOAN-1", by=dispatcher)
+    own.refresh_from_db()
+    for move in (
+        lambda: lifecycle.device_scrap(device=own, by=dispatcher),
+        lambda: lifecycle.device_restock(
+            device=own, warehouse=factories.WarehouseFactory(code="sh-main"), by=dispatcher
+        ),
+    ):
+        with pytest.raises(StateConflict, match="A loaner stands in for this terminal"):
+            move()
+    page = session_client(dispatcher).get(reverse("devices:detail", args=["OWN-1"])).content.decode()
+    assert 'data-testid="device-move"' not in page
+    assert Device.objects.get(pk=own.pk).status == Device.Status.IN_REPAIR
