@@ -185,7 +185,15 @@ class ResolveIn(serializers.Serializer):
     work_done = serializers.CharField(max_length=10000)
     parts = PartIn(many=True, required=False, default=list)
     labour_charge = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False, default=0)
-    replacement_serial = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    replacement_serial = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="With the outcome `swapped` (and only then): the serial number of the terminal left with the "
+        "merchant. It must be in stock at a warehouse the technician on the job draws from, of a model the "
+        "merchant's acquirer accepts; it takes over the TID/MID and the faulty terminal goes to repair.",
+    )
 
 
 class LoanOut(serializers.Serializer):
