@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from devices.models import Device, DeviceModel, DeviceMovement, Loan
 from possystem.errors import StateConflict
 
@@ -45,9 +46,9 @@ def acquirer_accepts(acquirer, device_model: DeviceModel) -> bool:
     return not accepted.exists() or accepted.filter(pk=device_model.pk).exists()
 
 
-def _user(by):
+def _user(by) -> User | None:
     # A partner's API key is not a user; the system acts as nobody.
-    return by if getattr(by, "_meta", None) is not None and by._meta.model_name == "user" else None
+    return by if isinstance(by, User) else None
 
 
 @transaction.atomic
