@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from accounts.models import Merchant, Partner, Region, User
 from api.services import api_key_replace
+from devices.lifecycle import device_receive
 from devices.models import Device, DeviceModel, FaultCategory, SparePart
 from devices.services import device_register, manufacturer_policy_for
 from sla.models import SLAPolicy
@@ -22,7 +23,7 @@ from sla.services import escalations_scan, ticket_sla_changed
 from stock.models import StockLevel, StockMovement, Warehouse
 from stock.services import stock_adjust, stock_receive, stock_threshold_set, stock_transfer
 from technicians.models import Assignment, Leave, Shift, Technician, TechnicianSkill
-from tickets import quotes
+from tickets import loans, quotes
 from tickets import services as tickets
 from tickets.filing import ticket_file
 from tickets.models import Ticket, TicketEvent
@@ -65,6 +66,19 @@ MERCHANTS = [
     ("spicy-corner", "川味小馆 Spicy Corner", Merchant.Tier.STANDARD, 1, "chengdu", "成都市锦江区春熙路 9 号", "刘洋", "13500135000", ""),
     ("canton-dimsum", "粤点心 Canton Dim Sum", Merchant.Tier.PREMIUM, 2, "guangzhou", "广州市天河区天河路 385 号", "黄伟", "13300133000", ""),
 ]  # fmt: skip
+
+# Spare terminals in stock: serial, model, warehouse. PAX-A920-9001 is swapped in at 莲香茶馆 (demo-23),
+# SUNMI-P2-9003 lent there (demo-24).
+STOCK_TERMINALS = [
+    ("PAX-A920-9001", "A920", "shanghai-main"),
+    ("PAX-A920-9002", "A920", "shanghai-main"),
+    ("SUNMI-P2-9003", "P2", "shanghai-main"),
+    ("PAX-S920-9004", "S920", "beijing-main"),
+    ("VF-V200C-9005", "V200c", "beijing-main"),
+    ("ING-MOVE-9006", "Move/5000", "shenzhen-main"),
+]
+# The models each acquirer certifies (an acquirer naming none accepts any): 东方收单 does not take V200c.
+ACCEPTED_MODELS = {0: ["A920", "S920", "N910", "P2", "Move/5000", "A8"]}
 
 SPARE_PARTS = [
     ("SCR-A920", "A920 touch screen assembly", "420.00", ["A920"]),
@@ -145,6 +159,7 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
         )[0]
 
     _seed_policies()
+    _seed_warehouses(regions=regions, models=models, partners=partners)
     _seed_devices(merchants=merchants, models=models, partners=partners, today=today)
     _seed_spare_parts(models)
     users = _seed_users(merchants=merchants, partners=partners)
@@ -210,6 +225,8 @@ def _seed_devices(*, merchants, models, partners, today) -> None:
         ("PAX-A920-0009", "A920", "west-lake-books", (5, 0), "30000009", "V2.1.08"),
         ("NL-N910-0010", "N910", "spicy-corner", (20, 0), "20000010", "N910-5.1"),
         ("SUNMI-P2-0011", "P2", "canton-dimsum", (1, 0), "30000011", "P2-3.4.1"),
+        ("PAX-A920-0012", "A920", "lotus-tea", (4, 0), "10000012", "V2.1.08"),      # swapped (demo-23)
+        ("SUNMI-P2-0013", "P2", "lotus-tea", (7, 0), "10000013", "P2-3.4.1"),       # at the depot, a loaner in its place (demo-24)
     ]  # fmt: skip
     for serial, model_name, merchant_code, (months, days), tid, firmware in plan:
         if Device.objects.filter(serial_number=serial).exists():
@@ -232,9 +249,22 @@ def _seed_devices(*, merchants, models, partners, today) -> None:
     manufacturer = a8.warranties.filter(policy=manufacturer_policy_for(a8.model)).first()
     if manufacturer is not None:
         warranty_grant(device=a8, policy=extension, starts_on=manufacturer.ends_on + datetime.timedelta(days=1))
-    for serial in ("PAX-A920-9001", "PAX-A920-9002"):
-        if not Device.objects.filter(serial_number=serial).exists():
-            device_register(serial_number=serial, model=models["A920"], merchant=None)
+    for serial, model_name, code in STOCK_TERMINALS:
+        warehouse = Warehouse.objects.get(code=code)
+        device = Device.objects.filter(serial_number=serial).first()
+        if device is None:
+            device_register(serial_number=serial, model=models[model_name], merchant=None, warehouse=warehouse)
+        elif device.status == Device.Status.IN_STOCK and device.warehouse_id is None:
+            device_receive(device=device, warehouse=warehouse, by=None)  # seeded before there were warehouses
+
+
+def _seed_warehouses(*, regions, models, partners) -> None:
+    for code, name, region in WAREHOUSES:
+        Warehouse.objects.get_or_create(code=code, defaults={"name": name, "region": regions[region]})
+    for partner_index, model_names in ACCEPTED_MODELS.items():
+        partner = partners[partner_index]
+        if not partner.accepted_models.exists():
+            partner.accepted_models.set([models[name] for name in model_names])
 
 
 def _seed_spare_parts(models) -> None:
@@ -383,6 +413,10 @@ DEMO_TICKETS = [
     ("demo-21", "merchant2", "PAX-S920-0006", "repair", "printer", "normal", "打印机卡纸，换纸后仍然不走纸。", ["assign", "accept", "check_in", "quote", "approve", "resolve"]),
     # Out of warranty: quoted (card reader ¥210 + one visit ¥80), declined: returned unrepaired, nothing charged.
     ("demo-22", "merchant", "NL-N910-0003", "repair", "card_reader", "low", "插卡偶尔读不到，挥卡正常。", ["assign", "accept", "check_in", "quote", "decline"]),
+    # Swapped on site (换机): PAX-A920-9001 from the Shanghai depot takes the TID/MID; the faulty one is in repair.
+    ("demo-23", "merchant", "PAX-A920-0012", "repair", "power", "urgent", "终端反复重启，无法完成交易。", ["assign", "accept", "check_in", "swap"]),
+    # A loaner (备机) while the merchant's own terminal is repaired at the depot: service restored, repair still open.
+    ("demo-24", "merchant", "SUNMI-P2-0013", "repair", "card_reader", "high", "读卡器完全无反应。", ["assign", "accept", "check_in", "lend"]),
 ]  # fmt: skip
 
 # Where the demo terminals stand: the first verified visit of a site without coordinates teaches them
@@ -393,6 +427,8 @@ SITE_LOCATIONS = {
     "NL-N910-0003": (Decimal("31.228530"), Decimal("121.448910")),
     "PAX-A920-0002": (Decimal("31.228700"), Decimal("121.448600")),
     "PAX-S920-0006": (Decimal("39.908420"), Decimal("116.459680")),
+    "PAX-A920-0012": (Decimal("31.228650"), Decimal("121.448680")),
+    "SUNMI-P2-0013": (Decimal("31.228720"), Decimal("121.448450")),
 }
 
 
@@ -429,6 +465,8 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
     }
     for key, username, serial, kind, fault, priority, description, steps in DEMO_TICKETS:
         user = users[username]
+        if Ticket.objects.filter(merchant=user.merchant, submission_key=key).exists():
+            continue  # seeded before (its terminal may have moved since: a swap, a loan)
         device = Device.objects.get(serial_number=serial) if serial else None
         filed = ticket_file(
             merchant=user.merchant,
@@ -496,6 +534,14 @@ def seed_demo_tickets(*, users: dict[str, User]) -> int:
                     work_done="更换故障部件并完成交易测试。" if used else "清洁触点并调整设置，交易测试正常。",
                     parts=used, warehouse=warehouse, signature=_signature(), signed_by=user.first_name,
                 )  # fmt: skip
+            elif step == "swap":
+                tickets.ticket_resolve(
+                    ticket=ticket, by=technician.user, outcome="swapped",
+                    work_done="主板故障，现场换机，TID/MID 已迁移到新终端；故障机带回维修中心。",
+                    replacement_serial="PAX-A920-9001", signature=_signature(), signed_by=user.first_name,
+                )  # fmt: skip
+            elif step == "lend":
+                loans.loan_lend(ticket=ticket, serial="SUNMI-P2-9003", by=technician.user)
             elif step == "rate":
                 tickets.ticket_feedback_give(ticket=ticket, by=user, rating=5, comment="工程师很专业，准时到达。")
             elif step == "cancel":

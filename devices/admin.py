@@ -7,8 +7,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from devices.models import Device, DeviceModel, SparePart
+from devices.lifecycle import device_registered, device_scrap
+from devices.models import Device, DeviceModel, DeviceMovement, Loan, SparePart
 from devices.services import devices_import_csv
+from possystem.errors import DomainError
 from stock.models import StockLevel
 from warranty.models import Warranty
 
@@ -36,22 +38,67 @@ class WarrantyInline(admin.TabularInline):
     extra = 0
 
 
+class MovementInline(admin.TabularInline):
+    """The terminal's history: written by `devices.lifecycle`, never edited."""
+
+    model = DeviceMovement
+    fk_name = "device"
+    extra = 0
+    fields = ("at", "kind", "from_status", "to_status", "warehouse", "merchant", "ticket", "counterpart", "by", "note")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("-at", "-pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DeviceModel)
 class DeviceModelAdmin(admin.ModelAdmin):
     list_display = ("brand", "name", "kind", "default_warranty_months")
     list_filter = ("brand", "kind")
     search_fields = ("brand", "name")
+    filter_horizontal = ("accepted_by",)
 
 
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
-    list_display = ("serial_number", "model", "merchant", "status", "region", "activated_on", "tid")
-    list_filter = ("status", "model", "region")
-    list_select_related = ("model", "merchant", "region")
+    list_display = ("serial_number", "model", "merchant", "status", "warehouse", "region", "activated_on", "tid")
+    list_filter = ("status", "warehouse", "model", "region")
+    list_select_related = ("model", "merchant", "region", "warehouse")
     search_fields = ("serial_number", "tid", "mid", "merchant__name")
     autocomplete_fields = ("merchant", "acquirer")
-    inlines = [WarrantyInline]
+    # A terminal's status and place change only through devices.lifecycle (the terminal's page,
+    # swaps, loans, the scrap action here), so that every move is on its history.
+    readonly_fields = ("status", "warehouse")
+    inlines = [WarrantyInline, MovementInline]
+    actions = ["scrap"]
     change_list_template = "admin/devices/device/change_list.html"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            device_registered(device=obj, by=request.user)  # added in stock, without a warehouse yet
+
+    @admin.action(description=_("Scrap the selected terminals (in stock or in repair)"))
+    def scrap(self, request, queryset):
+        scrapped, refused = 0, []
+        for device in queryset.order_by("pk"):
+            try:
+                device_scrap(device=device, by=request.user)
+            except DomainError:
+                refused.append(device.serial_number)
+            else:
+                scrapped += 1
+        if scrapped:
+            self.message_user(request, _("%(count)d terminals scrapped.") % {"count": scrapped}, messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                _("Not scrapped (deployed terminals are swapped out first): %(serials)s")
+                % {"serials": ", ".join(refused)},
+                messages.WARNING,
+            )
 
     def get_urls(self):
         import_url = path("import/", self.admin_site.admin_view(self.import_view), name="devices_device_import")
@@ -110,3 +157,22 @@ class SparePartAdmin(admin.ModelAdmin):
     @admin.display(description=_("in stock (all warehouses)"), ordering="total")
     def stock_total(self, part):
         return part.total
+
+
+@admin.register(Loan)
+class LoanAdmin(admin.ModelAdmin):
+    """Loans are lent and returned on the ticket page (tickets.loans); the admin only reads them."""
+
+    list_display = ("loaner", "own_device", "merchant", "ticket", "lent_at", "returned_at", "reminded_at")
+    list_filter = ("returned_at",)
+    list_select_related = ("loaner", "own_device", "merchant", "ticket")
+    search_fields = ("loaner__serial_number", "own_device__serial_number", "ticket__number", "merchant__name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

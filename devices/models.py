@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant, Partner, Region
@@ -40,6 +42,11 @@ class DeviceModel(models.Model):
     default_warranty_months = models.PositiveSmallIntegerField(
         _("default warranty (months)"), default=12, validators=[MinValueValidator(1)]
     )
+    # The acquirers that certify this model for their terminals. An acquirer that accepts no model
+    # at all accepts any model (`devices.lifecycle.acquirer_accepts`).
+    accepted_by = models.ManyToManyField(
+        Partner, verbose_name=_("accepted by acquirers"), related_name="accepted_models", blank=True
+    )
 
     class Meta:
         ordering = ["brand", "name"]
@@ -55,7 +62,7 @@ class Device(models.Model):
         IN_STOCK = "in_stock", _("In stock")
         DEPLOYED = "deployed", _("Deployed")
         IN_REPAIR = "in_repair", _("In repair")
-        RETIRED = "retired", _("Retired")
+        RETIRED = "retired", _("Scrapped")
 
     serial_number = models.CharField(
         _("serial number"), max_length=64, unique=True, validators=[validate_serial_number]
@@ -71,6 +78,15 @@ class Device(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT)
     firmware_version = models.CharField(_("firmware version"), max_length=32, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_STOCK)
+    # Where a terminal in stock is kept; empty once it leaves the warehouse (devices.lifecycle).
+    warehouse = models.ForeignKey(
+        "stock.Warehouse",
+        verbose_name=_("warehouse"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="devices",
+    )
     activated_on = models.DateField(_("activated on"), null=True, blank=True, validators=[validate_activation_date])
     tid = models.CharField(_("terminal id (TID)"), max_length=16, blank=True)
     mid = models.CharField(_("merchant id (MID)"), max_length=20, blank=True)
@@ -99,10 +115,156 @@ class Device(models.Model):
                 name="device_deployed_has_merchant",
                 condition=~Q(status="deployed") | Q(merchant__isnull=False),
             ),
+            # Only a terminal in stock sits in a warehouse.
+            models.CheckConstraint(
+                name="device_warehouse_only_in_stock",
+                condition=Q(status="in_stock") | Q(warehouse__isnull=True),
+            ),
         ]
 
     def __str__(self):
         return self.serial_number
+
+
+class DeviceMovement(models.Model):
+    """One move of a terminal in its lifecycle, written by `devices.lifecycle` in the transaction that
+    changes the terminal's status: warehouse → merchant → repair → warehouse, or scrapped."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Received into stock")
+        DEPLOYED = "deployed", _("Deployed at a merchant")
+        SWAPPED_IN = "swapped_in", _("Deployed as a replacement")
+        SWAPPED_OUT = "swapped_out", _("Swapped out for repair")
+        LENT = "lent", _("Lent as a loaner")
+        TO_REPAIR = "to_repair", _("Sent for repair")
+        REPAIRED = "repaired", _("Back at the merchant after repair")
+        RETURNED = "returned", _("Loaner returned to stock")
+        RESTOCKED = "restocked", _("Back in stock")
+        SCRAPPED = "scrapped", _("Scrapped")
+
+    device = models.ForeignKey(Device, verbose_name=_("terminal"), on_delete=models.CASCADE, related_name="movements")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    from_status = models.CharField(_("from status"), max_length=16, choices=Device.Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=16, choices=Device.Status.choices)
+    warehouse = models.ForeignKey(
+        "stock.Warehouse",
+        verbose_name=_("warehouse"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="device_movements",
+    )
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("merchant"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="device_movements",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The other terminal of a swap or a loan (the one replaced, or the merchant's own).
+    counterpart = models.ForeignKey(
+        Device, verbose_name=_("other terminal"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    # A merchant or partner sees the moves of a terminal made while it was at one of its merchants,
+    # never where it was before or went after (devices.selectors.device_movements).
+    scope = ScopePaths(merchant="merchant", assignments="ticket__assignments")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("terminal movement")
+        verbose_name_plural = _("terminal movements")
+        indexes = [
+            # A terminal's history, newest first (the terminal's page and the API).
+            models.Index(fields=["device", "-at", "-id"], name="device_movement_history"),
+        ]
+
+    def __str__(self):
+        return f"{self.device} · {self.get_kind_display()}"
+
+
+class Loan(models.Model):
+    """A loaner (备机) left with a merchant while its own terminal is repaired at the depot."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="loans"
+    )
+    loaner = models.ForeignKey(
+        Device, verbose_name=_("loaner terminal"), on_delete=models.PROTECT, related_name="loans_out"
+    )
+    own_device = models.ForeignKey(
+        Device, verbose_name=_("merchant's own terminal"), on_delete=models.PROTECT, related_name="loans_covering"
+    )
+    merchant = models.ForeignKey(Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="loans")
+    # The warehouse it came from, and goes back to.
+    warehouse = models.ForeignKey(
+        "stock.Warehouse", verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="loans"
+    )
+    lent_at = models.DateTimeField(_("lent at"))
+    lent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("lent by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("returned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Set by the reminder's claim (tickets.loans.loans_remind): the dispatchers hear of a loan once.
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+
+    scope = ScopePaths(merchant="merchant", assignments="ticket__assignments")
+
+    class Meta:
+        ordering = ["-lent_at", "-pk"]
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        constraints = [
+            # A terminal is out on one loan at a time, and a ticket has one loan out at a time.
+            models.UniqueConstraint(
+                fields=["loaner"], condition=Q(returned_at__isnull=True), name="loan_one_out_per_loaner"
+            ),
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(returned_at__isnull=True), name="loan_one_out_per_ticket"
+            ),
+            models.CheckConstraint(name="loan_not_own_device", condition=~Q(loaner=models.F("own_device"))),
+        ]
+        indexes = [
+            # Loans out too long and not yet reminded (tickets.loans.loans_remind).
+            models.Index(
+                fields=["lent_at"],
+                condition=Q(returned_at__isnull=True, reminded_at__isnull=True),
+                name="loan_out_unreminded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.loaner} → {self.merchant}"
+
+    @property
+    def is_out(self) -> bool:
+        return self.returned_at is None
+
+    @property
+    def days_out(self) -> int:
+        return ((self.returned_at or timezone.now()) - self.lent_at).days
 
 
 class SparePart(models.Model):

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, Q
 
 from accounts.scoping import visible_to
-from devices.models import Device
+from devices.models import Device, DeviceMovement
 from warranty.models import Warranty
 
 
@@ -11,7 +11,7 @@ def device_list(*, actor, search: str = "", status: str = "", merchant_id: int |
     """Devices the actor may see, with model, merchant and warranties loaded for the list."""
     devices = (
         visible_to(Device.objects.all(), actor)
-        .select_related("model", "merchant", "region", "acquirer")
+        .select_related("model", "merchant", "region", "acquirer", "warehouse")
         .prefetch_related(
             Prefetch("warranties", queryset=Warranty.objects.select_related("policy").order_by("starts_on", "pk"))
         )
@@ -30,3 +30,14 @@ def device_list(*, actor, search: str = "", status: str = "", merchant_id: int |
 def device_get(*, actor, serial_number: str) -> Device:
     """One device by serial number; `Device.DoesNotExist` when absent or out of the actor's scope."""
     return device_list(actor=actor).get(serial_number=serial_number)
+
+
+def device_movements(*, actor, device: Device):
+    """The moves of `device` the actor may see, newest first: staff see all of them; a merchant (or
+    its partner) those made while the terminal was at that merchant; a technician those of their
+    jobs."""
+    return (
+        visible_to(DeviceMovement.objects.filter(device=device), actor)
+        .select_related("warehouse", "merchant", "ticket", "by", "counterpart")
+        .order_by("-at", "-pk")
+    )

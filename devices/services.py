@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Merchant, Partner, Region
 from accounts.scoping import visible_to
+from devices.lifecycle import device_registered
 from devices.models import Device, DeviceModel, FaultCategory
 from devices.validators import serial_number_refused, validate_activation_date, validate_serial_number
 from possystem.errors import InvalidInput
@@ -48,9 +49,13 @@ def device_register(
     tid: str = "",
     mid: str = "",
     acquirer: Partner | None = None,
+    warehouse=None,
     by=None,
 ) -> Device:
     """Register a terminal; an activated one gets its model's manufacturer warranty from that day.
+
+    A terminal with a merchant and an activation date is deployed there; any other is in stock (in
+    `warehouse` when named). Its history starts with this (`devices.lifecycle.device_registered`).
 
     `by` is the caller of the API (None: the server itself, e.g. the admin's import). A caller who
     cannot see a terminal already registered under the serial number is told only that the number
@@ -78,6 +83,7 @@ def device_register(
         )
     if tid and Device.objects.filter(acquirer=acquirer, tid=tid).exists():
         raise InvalidInput(_("Terminal id %(tid)s is already used for this acquirer.") % {"tid": tid}, field="tid")
+    deployed = bool(merchant and activated_on)
     try:
         with transaction.atomic():
             device = Device.objects.create(
@@ -91,11 +97,13 @@ def device_register(
                 tid=tid,
                 mid=mid,
                 acquirer=acquirer,
-                status=Device.Status.DEPLOYED if merchant and activated_on else Device.Status.IN_STOCK,
+                status=Device.Status.DEPLOYED if deployed else Device.Status.IN_STOCK,
+                warehouse=None if deployed else warehouse,
             )
     except IntegrityError as error:
         # Registered by a concurrent request between the check and the insert (serial or TID).
         raise refused from error
+    device_registered(device=device, by=by)
     if activated_on:
         warranty_grant(device=device, policy=manufacturer_policy_for(model), starts_on=activated_on)
     return device

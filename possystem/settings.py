@@ -277,6 +277,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reminds pending quotes once, then lets them lapse (tickets.quotes.quotes_follow_up).
     "tickets-quotes-follow-up": {"task": "tickets.quotes_follow_up", "schedule": crontab(minute="*/15")},
+    # Loaners out longer than LOAN_REMIND_AFTER_DAYS: the dispatchers hear of each once.
+    "tickets-remind-loans": {"task": "tickets.remind_loans", "schedule": crontab(minute=7)},
     # Webhook retries are rows the scanner finds, never ETA tasks (webhooks.services).
     "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 30.0},
     "api-purge-idempotency-keys": {"task": "api.purge_idempotency_keys", "schedule": crontab(minute=17)},
@@ -322,6 +324,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 TICKET_AUTO_CLOSE_DAYS = env.int("TICKET_AUTO_CLOSE_DAYS", default=7)
 # The merchant may say "not fixed" (and the ticket reopens) this many days after the repair.
 TICKET_REOPEN_DAYS = env.int("TICKET_REOPEN_DAYS", default=3)
+# A loaner terminal still with the merchant this many days after it was lent is reminded to the
+# dispatchers (once).
+LOAN_REMIND_AFTER_DAYS = env.int("LOAN_REMIND_AFTER_DAYS", default=14)
 TICKET_PHOTO_MAX_BYTES = env.int("TICKET_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 TICKET_PHOTO_MAX_COUNT = 5
 # A photo's width × height: a tiny file can hold a huge image that takes seconds and gigabytes to open.
@@ -334,8 +339,8 @@ API_REQUEST_MAX_BYTES = env.int("API_REQUEST_MAX_BYTES", default=1024 * 1024)
 # check-in for that ticket for this many minutes.
 VISIT_CODE_MAX_ATTEMPTS = env.int("VISIT_CODE_MAX_ATTEMPTS", default=5)
 VISIT_CODE_LOCKOUT_MINUTES = env.int("VISIT_CODE_LOCKOUT_MINUTES", default=15)
-if min(TICKET_REOPEN_DAYS, VISIT_CODE_MAX_ATTEMPTS, VISIT_CODE_LOCKOUT_MINUTES) < 1:
-    raise ImproperlyConfigured("TICKET_REOPEN_DAYS and VISIT_CODE_* settings must be 1 or more")
+if min(TICKET_REOPEN_DAYS, VISIT_CODE_MAX_ATTEMPTS, VISIT_CODE_LOCKOUT_MINUTES, LOAN_REMIND_AFTER_DAYS) < 1:
+    raise ImproperlyConfigured("TICKET_REOPEN_DAYS, LOAN_REMIND_AFTER_DAYS and VISIT_CODE_* settings must be 1 or more")
 # Quotes: labour is priced at LABOUR_RATE_CNY per LABOUR_RATE_UNIT ("visit" or "hour"); parts at
 # their list price. PRICES_INCLUDE_TAX says whether these prices include VAT at VAT_RATE_PERCENT.
 # A quote the merchant has not answered is reminded once after QUOTE_REMIND_AFTER_DAYS and lapses

@@ -89,4 +89,3 @@ def stock_level_of(*, actor, part, warehouse) -> StockLevel | None:
         .filter(part_id=part_id, warehouse_id=warehouse_id)
         .first()
     )
-

@@ -147,6 +147,13 @@ class WarehouseFactory(factory.django.DjangoModelFactory):
     region = factory.SubFactory(RegionFactory, code="shanghai", name="上海", name_en="Shanghai")
 
 
+def device_in_stock(warehouse=None, **kwargs) -> Device:
+    """A terminal in stock at `warehouse` (one in Shanghai unless given), never activated."""
+    fields = {"merchant": None, "status": Device.Status.IN_STOCK, "activated_on": None, "site_address": ""}
+    fields.update(kwargs)
+    return DeviceFactory(warehouse=warehouse or WarehouseFactory(), **fields)
+
+
 class SparePartFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SparePart

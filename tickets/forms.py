@@ -331,7 +331,15 @@ QuotePartFormSet = forms.formset_factory(QuotePartForm, extra=3, max_num=10)
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", _("— choose —")), *RepairReport.Outcome.choices])
     work_done = forms.CharField(label=_("Work done"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
-    replacement_serial = forms.CharField(label=_("Replacement serial number"), max_length=64, required=False)
+    replacement_serial = forms.CharField(
+        label=_("Replacement serial number"),
+        max_length=64,
+        required=False,
+        help_text=_("For a swap: the terminal from your warehouse that you leave with the merchant."),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false", "data-scan-target": ""}
+        ),
+    )
     photos = PhotosField(label=_("Photos of the work"))
     # The merchant's signature as a PNG data URL, drawn on a canvas by static/js/field.js.
     signature = forms.CharField(required=False, max_length=800_000, widget=forms.HiddenInput)
@@ -353,6 +361,14 @@ class ResolveForm(forms.Form):
             self.fields["warehouse"].queryset = Warehouse.objects.filter(pk__in=[w.pk for w in warehouses])
             if len(warehouses) == 1:
                 self.fields["warehouse"].initial = warehouses[0].pk
+
+
+class LendForm(forms.Form):
+    serial = forms.CharField(
+        label=_("Loaner serial number"),
+        max_length=64,
+        help_text=_("A terminal in stock; the merchant's own goes to the depot for repair."),
+    )
 
 
 class PartRowForm(forms.Form):

@@ -351,6 +351,9 @@ class TicketEvent(models.Model):
         VISIT_REJECTED = "visit_rejected", _("Visit rejected")
         CHECK_IN_LOCKED = "check_in_locked", _("Check-in locked")
         REOPENED = "reopened", _("Reopened: not fixed")
+        LOAN_OUT = "loan_out", _("Loaner terminal lent")
+        LOAN_RETURNED = "loan_returned", _("Loaner terminal returned")
+        LOAN_OVERDUE = "loan_overdue", _("Loaner out too long")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

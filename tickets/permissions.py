@@ -112,6 +112,8 @@ class Action(StrEnum):
     CLOSE = "close"
     RATE = "rate"
     REOPEN = "reopen"
+    LEND = "lend"
+    RETURN_LOAN = "return_loan"
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ class Facts:
     pending_quote: bool | None = None
     has_feedback: bool | None = None
     pending_visit: bool | None = None  # a visit recorded by staff, not yet approved
+    loan_out: bool | None = None  # a loaner terminal is with the merchant on this ticket
 
 
 # --- the rules ---------------------------------------------------------------------------------------
@@ -332,6 +335,28 @@ def _rateable(ticket: Ticket, party: Party, facts: Facts):
     return None
 
 
+# Statuses a loaner can be lent in: taken on, the repair not done yet.
+LENDABLE = frozenset({Status.ACKNOWLEDGED, Status.DISPATCHED, Status.ON_SITE})
+
+
+def _lendable(ticket: Ticket, party: Party, facts: Facts):
+    if ticket.device_id is None:
+        return TransitionNotAllowed(_("This ticket names no terminal to cover with a loaner."))
+    if ticket.status not in LENDABLE:
+        return TransitionNotAllowed(
+            _("A loaner cannot be lent on a ticket that is “%(status)s”.") % {"status": Status(ticket.status).label}
+        )
+    if facts.loan_out:
+        return StateConflict(_("A loaner is already out on this ticket."), code="loan_out")
+    return None
+
+
+def _loan_out(ticket: Ticket, party: Party, facts: Facts):
+    if facts.loan_out is False:
+        return StateConflict(_("No loaner is out on this ticket."), code="no_loan")
+    return None
+
+
 RULES: dict[Action, tuple[Who, When]] = {
     Action.REPLY: (lambda p: p.staff_side or p.merchant_side, _open_for_talk),
     Action.NOTE: (lambda p: p.staff_side, _open_for_talk),
@@ -361,6 +386,10 @@ RULES: dict[Action, tuple[Who, When]] = {
     Action.RATE: (lambda p: p.merchant and p.is_user, _rateable),
     # "Not fixed": instead of rating, the merchant sends the job back for another visit.
     Action.REOPEN: (lambda p: p.merchant and p.is_user, _reopenable),
+    # A loaner (备机) while the merchant's own terminal is at the depot: staff or the technician on
+    # the job lend it; the dispatchers take it back when the merchant's terminal returns.
+    Action.LEND: (lambda p: p.staff_side, _lendable),
+    Action.RETURN_LOAN: (lambda p: p.staff, _loan_out),
 }
 # Messages for the "who" half where the generic "You are not allowed to do this." says too little.
 _WHO_REFUSALS = {

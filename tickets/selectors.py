@@ -1,18 +1,30 @@
 """Permission-scoped reads of tickets and their timelines."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+)
 from django.utils import timezone
 
 from accounts.models import Merchant
 from accounts.scoping import is_staff_actor, visible_to
-from devices.models import Device, SparePart
+from devices.models import Device, Loan, SparePart
 from possystem.seek import Key, SeekPage, seek_page
 from technicians.matching import Fit, Job, fit_of
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
 from technicians.selectors import for_matching
-from tickets.models import OPEN_STATUSES, Quote, QuoteLine, Status, Ticket, TicketEvent, TicketPhoto
+from tickets.models import OPEN_STATUSES, Kind, Quote, QuoteLine, Status, Ticket, TicketEvent, TicketPhoto
 
 # A list filter that is not a status of its own: every status a ticket can still move on from.
 OPEN = "open"
@@ -313,3 +325,44 @@ def filing_devices(*, actor, merchant=None):
     else:
         devices = devices.none()
     return devices.order_by("serial_number")
+
+
+def ticket_loans(*, actor, ticket: Ticket):
+    """The loaners lent on `ticket` that `actor` may see, oldest first, with both terminals."""
+    return (
+        visible_to(Loan.objects.filter(ticket=ticket), actor)
+        .select_related("loaner", "loaner__model", "own_device")
+        .order_by("lent_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Downtime:
+    """How long merchants were without a working terminal, over the tickets filed in a period."""
+
+    restored: int  # tickets whose service came back (repair, swap or loaner)
+    average: datetime.timedelta | None
+    longest: datetime.timedelta | None
+    by_loaner: int  # of `restored`, those restored by a loaner before the repair
+    still_down: int  # open tickets of the period whose merchant is still without service
+
+
+def downtime_summary(*, since: datetime.datetime, until: datetime.datetime) -> Downtime:
+    """The dashboard's downtime figures for tickets filed in [since, until): one aggregate query.
+    Consultations and training never stop a terminal, so only repairs, installations and updates
+    with a terminal count."""
+    down = ExpressionWrapper(F("restored_at") - F("created_at"), output_field=DurationField())
+    tickets = (
+        Ticket.objects.filter(created_at__gte=since, created_at__lt=until, device__isnull=False)
+        .exclude(kind__in=[Kind.CONSULTATION, Kind.TRAINING])
+        .annotate(by_loaner=Exists(Loan.objects.filter(ticket=OuterRef("pk"), lent_at=OuterRef("restored_at"))))
+    )
+    figures = tickets.aggregate(
+        restored=Count("pk", filter=Q(restored_at__isnull=False)),
+        average=Avg(down, filter=Q(restored_at__isnull=False)),
+        longest=Max(down, filter=Q(restored_at__isnull=False)),
+        loaned=Count("pk", filter=Q(by_loaner=True)),
+        still_down=Count("pk", filter=Q(restored_at__isnull=True, status__in=OPEN_STATUSES)),
+    )
+    figures["by_loaner"] = figures.pop("loaned")
+    return Downtime(**figures)

@@ -39,6 +39,7 @@ from tickets.notices import merchant_notify, sentence, staff_notify, technician_
 from tickets.permissions import Action, Facts, can_transition, party_of, require, transition_refusal
 from tickets.photos import photos_attach, photos_checked
 from tickets.selectors import technician_fit
+from tickets.swaps import swap_checked, swap_record
 
 # --- the mechanics of a transition ---------------------------------------------------------------
 
@@ -568,8 +569,9 @@ def ticket_resolve(
     """Record the work and resolve the ticket: remotely from `acknowledged`, or after a visit.
 
     Parts come out of `warehouse`, one the resolver draws from (`stock.services`: never below zero,
-    rows taken in a fixed order so two resolutions cannot deadlock). Out-of-warranty work is charged
-    its approved quote, and refused without one (`tickets.charges`). Photos of the work and the
+    rows taken in a fixed order so two resolutions cannot deadlock). A swap (`tickets.swaps`) deploys
+    the replacement and sends the faulty terminal to the depot. Out-of-warranty work is charged its
+    approved quote, and refused without one (`tickets.charges`). Photos of the work and the
     merchant's signature (a PNG data URL drawn on the screen) are kept with the report
     (`tickets.completion`).
     """
@@ -580,6 +582,7 @@ def ticket_resolve(
         raise InvalidInput(_("Describe the work done."), field="work_done")
     errors: dict[str, list[str]] = {}
     completion = completion_checked(photos=photos, signature=signature, signed_by=signed_by, errors=errors)
+    swap = swap_checked(ticket=ticket, outcome=outcome, replacement_serial=replacement_serial, errors=errors)
     if errors:
         raise InvalidInput(errors)
     charge = resolution_charge(ticket=ticket, outcome=outcome, parts=parts)
@@ -603,8 +606,10 @@ def ticket_resolve(
             labour_charge=charge.labour,
             parts_charge=charge.parts,
             charged=charge.charged,
-            replacement_serial=replacement_serial,
+            replacement_serial=swap.replacement.serial_number if swap else "",
         )
+        if swap is not None:
+            swap_record(swap=swap, ticket=ticket, by=by, now=now)
         merged = _merge_parts(parts)
         stock_take_for_ticket(ticket=ticket, report=report, warehouse=warehouse, parts=merged, by=by)
         for part, quantity in merged:

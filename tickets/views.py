@@ -20,8 +20,8 @@ from devices.models import SparePart
 from possystem.errors import DomainError, InvalidInput, OutOfStock, StateConflict
 from possystem.seek import seek_page
 from stock.selectors import parts_with_levels, warehouses_for_parts
+from tickets import loans, selectors, services
 from tickets import quotes as quoting
-from tickets import selectors, services
 from tickets.charges import approved_quote
 from tickets.filing import ticket_file
 from tickets.forms import (
@@ -29,6 +29,7 @@ from tickets.forms import (
     CheckInForm,
     DeclineForm,
     FeedbackForm,
+    LendForm,
     PartFormSet,
     PauseForm,
     QuoteForm,
@@ -273,6 +274,7 @@ def _render_detail(request, ticket: Ticket, **bound):
     pending_quote = next((q for q in quotes if q.status == Quote.Status.PENDING), None)
     visits = list(ticket.visits.all())
     pending_visit = next((v for v in visits if v.awaiting_approval), None)
+    ticket_loans = list(selectors.ticket_loans(actor=user, ticket=ticket))
     allowed = allowed_actions(
         user,
         ticket,
@@ -280,6 +282,7 @@ def _render_detail(request, ticket: Ticket, **bound):
             pending_quote=pending_quote is not None,
             has_feedback=_has_feedback(ticket),
             pending_visit=pending_visit is not None,
+            loan_out=any(loan.is_out for loan in ticket_loans),
         ),
     )
     parts = bound.pop("parts", None) or _parts_choices(user, ticket, allowed)
@@ -320,6 +323,8 @@ def _render_detail(request, ticket: Ticket, **bound):
         "prices_include_tax": settings.PRICES_INCLUDE_TAX,
         "vat_rate": settings.VAT_RATE_PERCENT,
         "sets_prices": party_of(user, ticket).manager,
+        "loans": ticket_loans,
+        "lend_form": LendForm(prefix="lend"),
         "waiting_for": waiting_for,
         "report": ticket.report if ticket.status in (Status.RESOLVED, Status.CLOSED) else None,
         "feedback": getattr(ticket, "feedback", None),
@@ -696,6 +701,31 @@ def ticket_resolve(request, number):
         _("Ticket resolved; the merchant is asked to rate the service."),
         parts_formset=formset,
         parts=parts,
+    )
+
+
+@login_required
+@require_POST
+def ticket_lend(request, number):
+    return _act_with_form(
+        request,
+        number,
+        "lend_form",
+        LendForm(request.POST, prefix="lend"),
+        lambda ticket, data: loans.loan_lend(ticket=ticket, serial=data["serial"], by=request.user),
+        _("Loaner lent; the merchant's terminal goes to the depot for repair."),
+        action=Action.LEND,
+    )
+
+
+@login_required
+@require_POST
+def ticket_loan_return(request, number):
+    return _act(
+        request,
+        number,
+        lambda ticket: loans.loan_return(ticket=ticket, by=request.user),
+        _("The merchant's own terminal is back in service; the loaner is back in stock."),
     )
 
 

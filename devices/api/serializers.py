@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from devices.models import Device, DeviceModel, FaultCategory
+from devices.models import Device, DeviceModel, DeviceMovement, FaultCategory
 from warranty.services import warranty_status
 
 
@@ -20,6 +20,9 @@ class DeviceOut(serializers.ModelSerializer):
     model = DeviceModelOut(read_only=True)
     merchant = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    warehouse = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="Where a terminal in stock is kept."
+    )
     warranty = serializers.SerializerMethodField()
 
     class Meta:
@@ -32,6 +35,7 @@ class DeviceOut(serializers.ModelSerializer):
             "region",
             "firmware_version",
             "status",
+            "warehouse",
             "activated_on",
             "tid",
             "mid",
@@ -78,3 +82,19 @@ class WarrantyOut(serializers.Serializer):
     ends_on = serializers.DateField(allow_null=True)
     reason = serializers.CharField()
     reason_code = serializers.CharField()
+
+
+class DeviceMovementOut(serializers.ModelSerializer):
+    warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    merchant = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    ticket = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    counterpart = serializers.SlugRelatedField(
+        slug_field="serial_number",
+        read_only=True,
+        allow_null=True,
+        help_text="The other terminal of a swap or a loan.",
+    )
+
+    class Meta:
+        model = DeviceMovement
+        fields = ["kind", "from_status", "to_status", "warehouse", "merchant", "ticket", "counterpart", "at", "note"]

@@ -9,7 +9,14 @@ from accounts.scoping import is_staff_actor, visible_to
 from api.pagination import cursor_page
 from api.views import ApiView
 from devices import selectors, services
-from devices.api.serializers import DeviceFilter, DeviceIn, DeviceOut, WarrantyOut, WarrantyQuery
+from devices.api.serializers import (
+    DeviceFilter,
+    DeviceIn,
+    DeviceMovementOut,
+    DeviceOut,
+    WarrantyOut,
+    WarrantyQuery,
+)
 from devices.models import Device, DeviceModel
 from possystem.errors import ActionNotAllowed, InvalidInput
 from warranty.services import warranty_decide
@@ -145,3 +152,21 @@ class DeviceWarranty(ApiView):
                 }
             ).data
         )
+
+
+class DeviceMovements(ApiView):
+    """A terminal's lifecycle, newest first: received into stock, deployed, swapped, lent, sent for
+    repair, back in stock, scrapped. A partner sees the moves made while the terminal was at one of
+    its merchants."""
+
+    pagination_class = cursor_page("-at", "-pk")
+
+    @extend_schema(
+        operation_id="devices_movements",
+        parameters=[SERIAL_NUMBER_PATH],
+        responses=DeviceMovementOut(many=True),
+        tags=["devices"],
+    )
+    def get(self, request, serial_number: str):
+        device = device_or_404(request.user, serial_number)
+        return self.paginate(selectors.device_movements(actor=request.user, device=device), DeviceMovementOut)

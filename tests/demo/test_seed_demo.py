@@ -70,3 +70,23 @@ def test_it_refuses_to_seed_production_unless_forced(settings, capsys):
 
     call_command("seed_demo", "--allow-production")
     assert User.objects.get(username="admin").check_password("demo1234")
+
+
+def test_the_demo_swap_and_loan_are_consistent(capsys):
+    from devices.models import DeviceMovement, Loan
+
+    call_command("seed_demo")
+    merchant = User.objects.get(username="merchant").merchant
+    faulty, replacement = (Device.objects.get(serial_number=s) for s in ("PAX-A920-0012", "PAX-A920-9001"))
+    assert (faulty.status, faulty.merchant, faulty.tid) == (Device.Status.IN_REPAIR, None, "")
+    assert (replacement.status, replacement.merchant, replacement.tid) == (Device.Status.DEPLOYED, merchant, "10000012")
+    swap_ticket = Ticket.objects.get(reports__replacement_serial="PAX-A920-9001")
+    assert swap_ticket.status == Status.RESOLVED and swap_ticket.restored_at == swap_ticket.resolved_at
+    assert replacement.movements.filter(kind=DeviceMovement.Kind.SWAPPED_IN, ticket=swap_ticket).exists()
+
+    loan = Loan.objects.get(returned_at__isnull=True)
+    assert (loan.own_device.serial_number, loan.loaner.serial_number) == ("SUNMI-P2-0013", "SUNMI-P2-9003")
+    assert (loan.own_device.status, loan.own_device.merchant) == (Device.Status.IN_REPAIR, merchant)
+    assert (loan.loaner.status, loan.loaner.tid) == (Device.Status.DEPLOYED, "10000013")
+    assert loan.ticket.status == Status.ON_SITE and loan.ticket.restored_at == loan.lent_at
+    assert Device.objects.filter(status=Device.Status.IN_STOCK, warehouse__isnull=False).count() >= 4

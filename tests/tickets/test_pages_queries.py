@@ -48,8 +48,9 @@ def busy_ticket(merchant, dispatcher, technician, rounds):
 
 
 # session, user, the ticket with its one-to-ones, assignments, visits, quotes, repair reports, events,
-# the photos on their comments, the photos filed with the ticket, unread notifications
-MERCHANT_DETAIL_QUERIES = 11
+# the photos on their comments, the photos filed with the ticket, loaner terminals, unread
+# notifications, the calendar's corrections
+MERCHANT_DETAIL_QUERIES = 12
 # the same, plus the technicians offered for re-assignment with their regions, trainings, shifts and
 # leave days
 DISPATCHER_DETAIL_QUERIES = MERCHANT_DETAIL_QUERIES + 5

@@ -11,12 +11,16 @@ from accounts.models import User
 from possystem.errors import DomainError
 from tests import factories
 from tests.helpers import quote
-from tickets import services
+from tickets import loans, services
 from tickets.models import Quote, Status, Ticket
 from tickets.permissions import Action
 from tickets.quotes import quote_decide
 
 pytestmark = pytest.mark.django_db
+
+
+# A terminal in stock at the Shanghai warehouse (the technician's region) to lend.
+LOANER = "LOANER-0001"
 
 
 class RolledBack(Exception):
@@ -46,6 +50,8 @@ BUTTONS = {
     Action.CLOSE: r'action="[^"]*/close/',
     Action.RATE: r'action="[^"]*/feedback/',
     Action.REOPEN: r'action="[^"]*/reopen/',
+    Action.LEND: r'action="[^"]*/lend/',
+    Action.RETURN_LOAN: r'action="[^"]*/loan/return/',
 }
 
 
@@ -80,6 +86,8 @@ def attempt(action: Action, ticket: Ticket, by, *, spare_technician) -> bool:
         Action.CLOSE: lambda: services.ticket_close(ticket=ticket, by=by),
         Action.RATE: lambda: services.ticket_feedback_give(ticket=ticket, by=by, rating=5),
         Action.REOPEN: lambda: services.ticket_reopen(ticket=ticket, by=by, reason="The printer jams again."),
+        Action.LEND: lambda: loans.loan_lend(ticket=ticket, serial=LOANER, by=by),
+        Action.RETURN_LOAN: lambda: loans.loan_return(ticket=ticket, by=by),
     }
     # The pages reach these only through a ticket that has them; without one there is nothing to act on.
     if action in (Action.ACCEPT, Action.DECLINE, Action.ON_MY_WAY) and ticket.active_assignment is None:
@@ -114,6 +122,11 @@ def buttons_on_page(client, user, ticket: Ticket) -> set[Action]:
     assert response.status_code == 200
     page = response.content.decode()
     return {action for action, pattern in BUTTONS.items() if re.search(pattern, page)}
+
+
+@pytest.fixture(autouse=True)
+def loaner(db):
+    return factories.device_in_stock(serial_number=LOANER)
 
 
 @pytest.fixture
@@ -171,6 +184,10 @@ def _reach(status_path: str, *, merchant, dispatcher, technician, covered: bool)
             services.ticket_feedback_give(ticket=ticket, by=merchant, rating=4)
         elif step == "closed":
             services.ticket_close(ticket=ticket, by=dispatcher)
+        elif step == "lent":
+            loans.loan_lend(ticket=ticket, serial=factories.device_in_stock().serial_number, by=dispatcher)
+        elif step == "loan_returned":
+            loans.loan_return(ticket=ticket, by=dispatcher)
         elif step == "cancelled":
             services.ticket_cancel(ticket=ticket, by=merchant, reason="Works again.")
         else:
@@ -202,6 +219,9 @@ PATHS = [
     ("new>dispatched>accepted>on_site>resolved>reopened", True),
     ("new>dispatched>accepted>on_site>resolved>rated", True),
     ("new>dispatched>accepted>on_site>resolved>closed", True),
+    ("new>dispatched>accepted>on_site>lent", True),
+    ("new>dispatched>accepted>on_site>lent>resolved", True),
+    ("new>dispatched>accepted>on_site>lent>loan_returned", True),
 ]
 
 

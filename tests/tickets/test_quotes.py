@@ -341,8 +341,8 @@ def test_the_ticket_page_costs_the_same_however_many_quotes(
 
 
 # The merchant's ticket page (tests/tickets/test_pages_queries.py: no comments here, so no photos of
-# comments to load) with one query for every quote's lines.
-QUERIES_WITH_QUOTES = 11
+# comments to load; its loaners) with one query for every quote's lines.
+QUERIES_WITH_QUOTES = 12
 
 
 def test_the_admin_shows_a_quote_with_its_lines_read_only(client, out_of_warranty, technician, screen):

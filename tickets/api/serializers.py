@@ -34,6 +34,9 @@ class TicketOut(serializers.ModelSerializer):
     device = serializers.SlugRelatedField(slug_field="serial_number", read_only=True, allow_null=True)
     warranty = TicketWarrantyOut(source="*", read_only=True)
     sla = TicketSlaOut(source="*", read_only=True)
+    downtime_seconds = serializers.SerializerMethodField(
+        help_text="From filing to `restored_at` (service back by a repair, a swap or a loaner); null until then."
+    )
 
     class Meta:
         model = Ticket
@@ -52,11 +55,16 @@ class TicketOut(serializers.ModelSerializer):
             "preferred_visit_at",
             "warranty",
             "sla",
+            "restored_at",
+            "downtime_seconds",
             "created_at",
             "updated_at",
             "closed_at",
             "cancelled_at",
         ]
+
+    def get_downtime_seconds(self, ticket) -> int | None:
+        return int(ticket.downtime.total_seconds()) if ticket.downtime is not None else None
 
 
 class TicketFilter(serializers.Serializer):
@@ -187,7 +195,16 @@ class ResolveIn(serializers.Serializer):
         help_text="Deprecated and ignored: an out-of-warranty repair is charged its approved quote "
         "(see the ticket's quotes); without one it is refused with 409 `quote_not_approved`.",
     )
-    replacement_serial = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    replacement_serial = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="With the outcome `swapped` (and only then): the serial number of the terminal left with the "
+        "merchant. It must be in stock at a warehouse the technician on the job draws from, of a model the "
+        "merchant's acquirer accepts; it takes over the TID/MID and the faulty terminal goes to repair.",
+    )
+
     warehouse = serializers.CharField(
         max_length=32,
         required=False,
@@ -250,3 +267,19 @@ class QuoteIn(serializers.Serializer):
 
 class QuoteDecisionIn(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("approve", "approve"), ("decline", "decline")])
+
+
+class LoanOut(serializers.Serializer):
+    loaner = serializers.CharField(source="loaner.serial_number", help_text="The loaner's serial number.")
+    own_device = serializers.CharField(
+        source="own_device.serial_number", help_text="The merchant's own terminal, at the depot while the loan is out."
+    )
+    lent_at = serializers.DateTimeField()
+    returned_at = serializers.DateTimeField(allow_null=True)
+
+
+class LendIn(serializers.Serializer):
+    serial = serializers.CharField(
+        max_length=64,
+        help_text="The loaner's serial number: a terminal in stock (for a technician, at their warehouses).",
+    )

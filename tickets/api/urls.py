@@ -15,4 +15,6 @@ urlpatterns = [
     path("<code:number>/quotes/", views.TicketQuotes.as_view(), name="ticket-quotes"),
     path("<code:number>/quotes/<int:quote_id>/decide/", views.TicketQuoteDecide.as_view(), name="ticket-quote-decide"),
     path("<code:number>/close/", views.TicketClose.as_view(), name="ticket-close"),
+    path("<code:number>/loans/", views.TicketLoans.as_view(), name="ticket-loans"),
+    path("<code:number>/loans/return/", views.TicketLoanReturn.as_view(), name="ticket-loan-return"),
 ]

@@ -16,8 +16,8 @@ from devices.selectors import device_get
 from possystem.errors import ActionNotAllowed, InvalidInput
 from stock.models import Warehouse
 from technicians.models import Technician
+from tickets import loans, selectors, services
 from tickets import quotes as quoting
-from tickets import selectors, services
 from tickets.api import serializers as s
 from tickets.api.selectors import ticket_comments, ticket_list_filtered
 from tickets.filing import ticket_file
@@ -370,3 +370,27 @@ class TicketQuoteDecide(ApiView):
         quoting.quote_decide(quote=quote, by=request.user, approve=data["decision"] == "approve")
         quote = Quote.objects.prefetch_related("lines__spare_part").get(pk=quote.pk)
         return Response(s.QuoteOut(quote).data)
+
+
+class TicketLoans(ApiView):
+    """Loaners (备机) on a ticket: lent while the merchant's own terminal is repaired at the depot."""
+
+    @extend_schema(operation_id="tickets_loans_list", responses=s.LoanOut(many=True), tags=STAFF_TAGS)
+    def get(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        return Response(s.LoanOut(selectors.ticket_loans(actor=request.user, ticket=ticket), many=True).data)
+
+    @extend_schema(operation_id="tickets_loans_lend", request=s.LendIn, responses={201: s.LoanOut}, tags=STAFF_TAGS)
+    def post(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        data = self.parse(s.LendIn, request.data)
+        loan = loans.loan_lend(ticket=ticket, serial=data["serial"], by=request.user)
+        return Response(s.LoanOut(loan).data, status=status.HTTP_201_CREATED)
+
+
+class TicketLoanReturn(ApiView):
+    @extend_schema(operation_id="tickets_loans_return", request=None, responses=s.LoanOut, tags=STAFF_TAGS)
+    def post(self, request, number: str):
+        ticket = ticket_or_404(request.user, number)
+        loan = loans.loan_return(ticket=ticket, by=request.user)
+        return Response(s.LoanOut(loan).data)

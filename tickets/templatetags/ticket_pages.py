@@ -4,6 +4,7 @@ from django import template
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from possystem.formats import money
 from sla.deadlines import ClockBook
@@ -128,3 +129,21 @@ def names_technician(event) -> bool:
 def concerns_label(concerns) -> str:
     """Concern codes stored on an assignment, in the reader's language."""
     return concerns_text(concerns or ())
+
+
+@register.filter
+def span(delta):
+    """A duration as people say it: "2 days 3 hours", "3 hours 20 minutes", "5 minutes"."""
+    if delta is None:
+        return ""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(count)d day", "%(count)d days", days) % {"count": days})
+    if hours:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    if minutes and not days:
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
+    return " ".join(parts[:2]) or ngettext("%(count)d minute", "%(count)d minutes", 0) % {"count": 0}
