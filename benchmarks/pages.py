@@ -284,7 +284,7 @@ def run_size(options, env: dict, open_tickets: int) -> dict:
 
 
 def report(sizes: list[int], by_size: dict) -> str:
-    labels = [label for label in by_size[sizes[0]] if label not in ("plan", "escalation")]
+    labels = [label for label in by_size[sizes[0]] if label not in ("plan", "escalation", "load")]
     head = " | ".join(f"{n // 1000:,}k open: median / p95 ms" for n in sizes)
     lines = [f"| request | {head} | SQL queries |", "| --- |" + " ---: |" * (len(sizes) + 1)]
     for label in labels:
