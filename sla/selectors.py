@@ -321,13 +321,3 @@ def at_risk_open(*, now=None, limit: int | None = 20):
         .order_by("due_at", "pk")
     )
     return rows[:limit] if limit else rows
-
-
-def tickets_for_export(*, since: datetime.datetime, until: datetime.datetime):
-    """Tickets filed in [since, until) with what the CSV report needs, oldest first."""
-    return (
-        Ticket.objects.filter(created_at__gte=since, created_at__lt=until)
-        .select_related("merchant", "sla_policy")
-        .annotate(escalation_count=Count("escalations"))
-        .order_by("created_at", "pk")
-    )
