@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Region, User
 from notifications.models import Delivery
-from notifications.services import Message, deliveries_queue
+from notifications.services import email_queue_once
 from sla.models import Escalation, Level, Milestone
 from sla.selectors import Compliance, at_risk_open, breached_open, sla_compliance
 from technicians.models import Technician
@@ -168,22 +167,6 @@ def weekly_summary_send(*, now: datetime.datetime | None = None) -> int:
     for manager in waiting:
         with translation.override(manager.language or settings.LANGUAGE_CODE):
             subject, body = weekly_summary_compose(figures=figures, link=link)
-        try:
-            with transaction.atomic():
-                deliveries_queue(
-                    messages=[
-                        Message(
-                            recipient=manager,
-                            channel=Delivery.Channel.EMAIL,
-                            subject=subject,
-                            body=body,
-                            source=source,
-                        )
-                    ],
-                    now=now,
-                )
-        except IntegrityError:
-            continue  # another run queued it a moment ago
-        queued += 1
+        queued += email_queue_once(recipient=manager, subject=subject, body=body, source=source, now=now)
     logger.info("Weekly summary of %s queued for %d managers", since, queued)
     return queued
