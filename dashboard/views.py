@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.scoping import is_manager_actor
 from dashboard import charts, exports, figures
-from dashboard.filters import PRESET_CHOICES, InvalidView, Preset, View, ViewForm
+from dashboard.filters import PRESET_CHOICES, InvalidView, Preset, View, ViewForm, merchant_suggestions
 from sla import selectors as sla_selectors
 from tickets.selectors import with_console_rows
 
@@ -39,7 +39,11 @@ def _invalid(request, error: InvalidView):
     return render(
         request,
         "dashboard/invalid.html",
-        {"form": error.form, "problems": error.messages},
+        {
+            "form": error.form,
+            "problems": error.messages,
+            "merchants": merchant_suggestions(actor=request.user),
+        },
         status=400,
     )
 
@@ -58,6 +62,7 @@ def dashboard(request):
         {
             "view": view,
             "form": ViewForm(request.GET, actor=request.user),
+            "merchants": merchant_suggestions(actor=request.user, region=view.region, partner=view.partner),
             "presets": PRESET_CHOICES,
             "custom": Preset.CUSTOM,
             "f": result,

@@ -132,3 +132,24 @@ def test_it_reads_in_chinese(open_page, manager, world):
     assert page.inner_text("h1") == "看板"
     assert "杭州" in page.inner_text("[data-testid=regions]")
     screenshot(page, "dashboard-chinese")
+
+
+def test_a_manager_types_a_merchant_and_the_address_keeps_it(open_page, manager, world):
+    page = open_page(PHONE)
+    sign_in(page, manager.username, PASSWORD)
+    assert page.locator("#merchant-suggestions option").count() == 2
+
+    page.fill("#id_merchant_name", "杭州")
+    page.press("#id_merchant_name", "Enter")
+    page.wait_for_url("**/dashboard/?*merchant_name=*")
+
+    assert page.input_value("#id_merchant_name") == "杭州茶馆"
+    assert page.inner_text("[data-testid=filed]") == "2 tickets"
+    assert f"merchant={world['hangzhou'].pk}" in page.get_attribute("[data-testid=filed]", "href")
+    assert has_no_horizontal_scroll(page)
+    screenshot(page, "merchant-filter-phone")
+
+    page.fill("#id_merchant_name", "火锅")
+    page.press("#id_merchant_name", "Enter")
+    page.wait_for_selector("[data-testid=problems]")
+    assert "No merchant matches “火锅”." in page.inner_text("[data-testid=problems]")
