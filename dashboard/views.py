@@ -80,10 +80,7 @@ def drill(request):
         view = View.from_query(request.GET, actor=request.user)
     except InvalidView as error:
         return _invalid(request, error)
-    figure, arg = request.GET.get("figure", "filed"), request.GET.get("arg", "")[:64]
-    tickets = figures.drill_tickets(view, figure, arg)
-    if tickets is None:
-        raise Http404(_("The dashboard has no such figure."))
+    figure, arg, tickets = _figure_tickets(request, view)
     page = Paginator(with_console_rows(tickets).order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -115,19 +112,14 @@ def chart(request, name: str):
     return JsonResponse(data)
 
 
-def _view_tickets(request, view: View):
-    """The tickets the page in the query string shows: the view's, or one figure's (drill-down)."""
+def _figure_tickets(request, view: View):
+    """The number the query string points at (`figure`, `arg`; every ticket of the view by
+    default) and the tickets behind it; an unknown figure is a 404."""
     figure, arg = request.GET.get("figure", "filed"), request.GET.get("arg", "")[:64]
     tickets = figures.drill_tickets(view, figure, arg)
     if tickets is None:
         raise Http404(_("The dashboard has no such figure."))
-    title = _("Tickets filed %(since)s to %(until)s") % {
-        "since": view.period.first.isoformat(),
-        "until": view.period.last.isoformat(),
-    }
-    if figure != "filed":
-        title = f"{figures.drill_title(figure, arg)} · {title}"
-    return tickets, title
+    return figure, arg, tickets
 
 
 @require_GET
@@ -139,5 +131,11 @@ def export(request, fmt: str):
         view = View.from_query(request.GET, actor=request.user)
     except InvalidView as error:
         return _invalid(request, error)
-    tickets, title = _view_tickets(request, view)
+    figure, arg, tickets = _figure_tickets(request, view)
+    title = _("Tickets filed %(since)s to %(until)s") % {
+        "since": view.period.first.isoformat(),
+        "until": view.period.last.isoformat(),
+    }
+    if figure != "filed":
+        title = f"{figures.drill_title(figure, arg)} · {title}"
     return exports.export_response(tickets=tickets, user=request.user, title=title, fmt=fmt)

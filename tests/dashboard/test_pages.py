@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from dashboard.exports import export_run
 from dashboard.models import Export
 from tests import factories
 from tests.helpers import at, scan_at
@@ -259,6 +260,25 @@ class TestTheExport:
         assert response["Location"] == reverse("exports:detail", args=[export.pk])
         assert (export.format, export.rows_total, export.requested_by) == ("xlsx", 2, told["manager"])
         assert "2026-11-19" in export.title
+
+    def test_a_large_drill_down_is_written_by_the_job_with_the_tickets_behind_its_number(
+        self, client, file_at, told, dispatcher, settings
+    ):
+        settings.EXPORT_BACKGROUND_ROWS = 0
+        met, missed = file_at(at(2026, 11, 24, 9)), file_at(at(2026, 11, 24, 9, 30))
+        with time_machine.travel(at(2026, 11, 24, 10), tick=False):
+            tickets.ticket_acknowledge(ticket=met, by=dispatcher)
+        client.force_login(told["manager"])
+
+        with time_machine.travel(at(2026, 11, 26, 10), tick=True):
+            response = client.get(reverse("dashboard:export") + "?period=7d&figure=respond.missed")
+            export = Export.objects.get()
+            assert response["Location"] == reverse("exports:detail", args=[export.pk])
+            assert export_run(export_id=export.pk) is True
+            download = client.get(reverse("exports:download", args=[export.pk]))
+
+        assert [row[0] for row in _csv_rows(download)[1:]] == [missed.number]
+        assert export.title.startswith("Response: Missed, still open · Tickets filed")
 
     def test_a_merchant_filter_exports_only_that_merchants_tickets(self, client, file_at, told, other_merchant):
         mine = file_at(at(2026, 11, 24, 9))
