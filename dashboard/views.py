@@ -19,6 +19,8 @@ from sla import selectors as sla_selectors
 from tickets.selectors import with_console_rows
 
 PAGE_SIZE = 25
+# Figures of tickets open now, whenever filed (figures.DRILLS): the period does not narrow them.
+_OPEN_NOW = ("open", "state")
 
 
 def manager_required(view):
@@ -132,10 +134,14 @@ def export(request, fmt: str):
     except InvalidView as error:
         return _invalid(request, error)
     figure, arg, tickets = _figure_tickets(request, view)
-    title = _("Tickets filed %(since)s to %(until)s") % {
+    filed = _("Tickets filed %(since)s to %(until)s") % {
         "since": view.period.first.isoformat(),
         "until": view.period.last.isoformat(),
     }
-    if figure != "filed":
-        title = f"{figures.drill_title(figure, arg)} · {title}"
+    if figure == "filed":
+        title = filed
+    elif figure in _OPEN_NOW:
+        title = figures.drill_title(figure, arg)
+    else:
+        title = f"{figures.drill_title(figure, arg)} · {filed}"
     return exports.export_response(tickets=tickets, user=request.user, title=title, fmt=fmt)

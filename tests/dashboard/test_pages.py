@@ -280,6 +280,18 @@ class TestTheExport:
         assert [row[0] for row in _csv_rows(download)[1:]] == [missed.number]
         assert export.title.startswith("Response: Missed, still open · Tickets filed")
 
+    def test_open_tickets_now_are_exported_whenever_they_were_filed(self, client, file_at, told, settings):
+        settings.EXPORT_BACKGROUND_ROWS = 0  # a job, to read its title
+        old = file_at(at(2026, 9, 1, 9))
+        client.force_login(told["manager"])
+
+        with time_machine.travel(at(2026, 11, 25, 10), tick=True):
+            client.get(reverse("dashboard:export_xlsx") + "?period=7d&figure=open&arg=new")
+
+        export = Export.objects.get()
+        assert (export.rows_total, export.title) == (1, "Open tickets now: New")
+        assert old.status == "new"
+
     def test_a_merchant_filter_exports_only_that_merchants_tickets(self, client, file_at, told, other_merchant):
         mine = file_at(at(2026, 11, 24, 9))
         with time_machine.travel(at(2026, 11, 24, 9), tick=False):
