@@ -97,32 +97,18 @@ def password_reset_mail_queue(*, user, subject: str, body: str, now=None) -> boo
     this window."""
     from django.utils import timezone
 
-    from notifications.models import Delivery
-    from notifications.services import Message, deliveries_queue
+    from notifications.services import email_queue_once
 
     now = now or timezone.now()
     window = int(now.timestamp()) // PASSWORD_RESET_MAIL_WINDOW_SECONDS
-    source = f"password-reset:{user.pk}:{window}"
-    if Delivery.objects.filter(source=source, channel=Delivery.Channel.EMAIL, recipient=user).exists():
-        return False
-    try:
-        with transaction.atomic():
-            deliveries_queue(
-                messages=[
-                    Message(
-                        recipient=user,
-                        channel=Delivery.Channel.EMAIL,
-                        subject=subject,
-                        body=body,
-                        source=source,
-                        secret=True,  # the link signs in as the user: not for the admin's eyes
-                    )
-                ],
-                now=now,
-            )
-    except IntegrityError:
-        return False  # a concurrent request queued it first
-    return True
+    return email_queue_once(
+        recipient=user,
+        subject=subject,
+        body=body,
+        source=f"password-reset:{user.pk}:{window}",
+        secret=True,  # the link signs in as the user: not for the admin's eyes
+        now=now,
+    )
 
 
 def user_password_reset_done(*, user, request=None) -> None:

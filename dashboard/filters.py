@@ -35,6 +35,9 @@ MAX_DAYS = 731
 # Days a range may start or end on: far enough for any ticket, near enough for date arithmetic.
 FIRST_DAY = datetime.date(2000, 1, 1)
 LAST_DAY = datetime.date(2099, 12, 31)
+# Merchants offered as suggestions under the merchant filter: thousands would make the page heavy
+# and the list useless; typing a name or code reaches the others.
+MERCHANT_SUGGESTIONS = 200
 
 
 class Preset:
@@ -112,6 +115,8 @@ class ViewForm(forms.Form):
     )
     partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none(), required=False)
     merchant = forms.ModelChoiceField(label=_("Merchant"), queryset=Merchant.objects.none(), required=False)
+    # What the reader typed in the merchant filter (a name or a code); resolved to one `merchant`.
+    merchant_name = forms.CharField(label=_("Merchant"), max_length=128, required=False, strip=True)
     model = forms.ModelChoiceField(label=_("Device model"), queryset=DeviceModel.objects.all(), required=False)
     technician = forms.ModelChoiceField(
         label=_("Technician"), queryset=Technician.objects.select_related("user"), required=False
@@ -160,7 +165,36 @@ class ViewForm(forms.Form):
                 elif (end - start).days + 1 > MAX_DAYS:
                     self.add_error("end", _("Choose a range of at most %(days)d days.") % {"days": MAX_DAYS})
         data["period"] = preset
+        self._resolve_merchant(data)
         return data
+
+    def _resolve_merchant(self, data) -> None:
+        """The filter's text names one merchant the caller may see: its code, its exact name, or
+        a part of its name that fits no other. A link (`?merchant=<id>` alone) keeps its merchant;
+        a submitted form (`merchant_name` present) decides, an empty text meaning any merchant."""
+        if "merchant_name" not in self.data or "merchant" in self.errors:
+            return
+        text = data.get("merchant_name") or ""
+        chosen = data.get("merchant")
+        if not text:
+            data["merchant"] = None
+            return
+        if chosen is not None and text in (chosen.name, chosen.code):
+            return  # the form sent back the merchant it showed
+        merchants = self.fields["merchant"].queryset
+        for lookup in ("code__iexact", "name__iexact", "name__icontains"):
+            found = list(merchants.filter(**{lookup: text}).order_by("name", "pk")[:2])
+            if len(found) == 1:
+                data["merchant"] = found[0]
+                return
+            if found:
+                self.add_error(
+                    "merchant_name",
+                    _("Several merchants match “%(text)s”; type more of the name, or the merchant code.")
+                    % {"text": text},
+                )
+                return
+        self.add_error("merchant_name", _("No merchant matches “%(text)s”.") % {"text": text})
 
 
 @dataclass(frozen=True)
@@ -268,6 +302,17 @@ class View:
             else:
                 params[name] = str(value)
         return urlencode(params)
+
+
+def merchant_suggestions(*, actor, region: Region | None = None, partner: Partner | None = None) -> list[Merchant]:
+    """Merchants to suggest under the merchant filter: those the caller may see in the chosen region
+    and of the chosen partner, by name, at most MERCHANT_SUGGESTIONS."""
+    merchants = visible_to(Merchant.objects.all(), actor)
+    if region is not None:
+        merchants = merchants.filter(region=region)
+    if partner is not None:
+        merchants = merchants.filter(partner=partner)
+    return list(merchants.only("name", "code").order_by("name", "pk")[:MERCHANT_SUGGESTIONS])
 
 
 class InvalidView(Exception):

@@ -1,29 +1,26 @@
 """The manager's dashboard: the figures page, the tickets behind each number, one chart's data, and
-the CSV of a view's tickets. Managers and admins only; dispatchers work from the console."""
+the CSV or Excel file of a view's tickets. Managers and admins only; dispatchers work from the console."""
 
-import csv
-import datetime
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.scoping import is_manager_actor
-from dashboard import charts, figures
-from dashboard.filters import PRESET_CHOICES, InvalidView, Preset, View, ViewForm
-from possystem.formats import local_minute
+from dashboard import charts, exports, figures
+from dashboard.filters import PRESET_CHOICES, InvalidView, Preset, View, ViewForm, merchant_suggestions
 from sla import selectors as sla_selectors
-from sla.deadlines import ClockBook
-from sla.models import Milestone
 from tickets.selectors import with_console_rows
 
 PAGE_SIZE = 25
+# Figures of tickets open now, whenever filed (figures.DRILLS): the period does not narrow them.
+_OPEN_NOW = ("open", "state")
 
 
 def manager_required(view):
@@ -44,7 +41,11 @@ def _invalid(request, error: InvalidView):
     return render(
         request,
         "dashboard/invalid.html",
-        {"form": error.form, "problems": error.messages},
+        {
+            "form": error.form,
+            "problems": error.messages,
+            "merchants": merchant_suggestions(actor=request.user),
+        },
         status=400,
     )
 
@@ -63,6 +64,7 @@ def dashboard(request):
         {
             "view": view,
             "form": ViewForm(request.GET, actor=request.user),
+            "merchants": merchant_suggestions(actor=request.user, region=view.region, partner=view.partner),
             "presets": PRESET_CHOICES,
             "custom": Preset.CUSTOM,
             "f": result,
@@ -80,10 +82,7 @@ def drill(request):
         view = View.from_query(request.GET, actor=request.user)
     except InvalidView as error:
         return _invalid(request, error)
-    figure, arg = request.GET.get("figure", "filed"), request.GET.get("arg", "")[:64]
-    tickets = figures.drill_tickets(view, figure, arg)
-    if tickets is None:
-        raise Http404(_("The dashboard has no such figure."))
+    figure, arg, tickets = _figure_tickets(request, view)
     page = Paginator(with_console_rows(tickets).order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -94,6 +93,7 @@ def drill(request):
             "view": view,
             "page": page,
             "figure": figure,
+            "arg": arg,
             "title": figures.drill_title(figure, arg),
             "now": timezone.now(),
         },
@@ -114,72 +114,34 @@ def chart(request, name: str):
     return JsonResponse(data)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-# Spreadsheet programs run cells that start with these as formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return local_minute(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def _figure_tickets(request, view: View):
+    """The number the query string points at (`figure`, `arg`; every ticket of the view by
+    default) and the tickets behind it; an unknown figure is a 404."""
+    figure, arg = request.GET.get("figure", "filed"), request.GET.get("arg", "")[:64]
+    tickets = figures.drill_tickets(view, figure, arg)
+    if tickets is None:
+        raise Http404(_("The dashboard has no such figure."))
+    return figure, arg, tickets
 
 
 @require_GET
 @manager_required
-def export(request):
-    """The view's tickets (filed in the period, through the filters) with each milestone's
-    deadline, when it was met and its state; streamed, so a year's tickets never sit in memory."""
+def export(request, fmt: str):
+    """The tickets of the view (or of one figure of it) as CSV or Excel: the file itself for a small
+    range, a background job and its progress page for a large one (`exports.export_response`)."""
     try:
         view = View.from_query(request.GET, actor=request.user)
     except InvalidView as error:
         return _invalid(request, error)
-    header = [_("Ticket"), _("Merchant"), _("Kind"), _("Priority"), _("Status"), _("Filed at")]
-    for milestone in Milestone:
-        header += [
-            _("%(milestone)s deadline") % {"milestone": milestone.label},
-            _("%(milestone)s met at") % {"milestone": milestone.label},
-            _("%(milestone)s state") % {"milestone": milestone.label},
-        ]
-    header.append(_("Escalations"))
-    tickets = sla_selectors.tickets_for_export(since=view.period.since, until=view.period.until).filter(
-        pk__in=view.tickets().values("pk")
-    )
-
-    def rows():
-        clocks = ClockBook()
-        now = timezone.now()
-        yield header
-        for ticket in tickets.iterator(chunk_size=1000):
-            status = {
-                m.milestone: m
-                for m in sla_selectors.ticket_sla_status(ticket=ticket, now=now, clocks=clocks).milestones
-            }
-            row = [
-                ticket.number,
-                ticket.merchant.name,
-                ticket.get_kind_display(),
-                ticket.get_priority_display(),
-                ticket.get_status_display(),
-                ticket.created_at,
-            ]
-            for milestone in Milestone:
-                entry = status.get(milestone)
-                row += [entry.deadline, entry.met_at, entry.state_label] if entry else ["", "", ""]
-            row.append(ticket.escalation_count)
-            yield [_cell(value) for value in row]
-
-    writer = csv.writer(_Echo())
-    # A byte-order mark so spreadsheet programs read the Chinese names as UTF-8.
-    stream = (("\ufeff" if index == 0 else "") + writer.writerow(row) for index, row in enumerate(rows()))
-    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
-    filename = f"tickets-{view.period.first:%Y%m%d}-{view.period.last:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    figure, arg, tickets = _figure_tickets(request, view)
+    filed = _("Tickets filed %(since)s to %(until)s") % {
+        "since": view.period.first.isoformat(),
+        "until": view.period.last.isoformat(),
+    }
+    if figure == "filed":
+        title = filed
+    elif figure in _OPEN_NOW:
+        title = figures.drill_title(figure, arg)
+    else:
+        title = f"{figures.drill_title(figure, arg)} · {filed}"
+    return exports.export_response(tickets=tickets, user=request.user, title=title, fmt=fmt)

@@ -13,22 +13,19 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count
-from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from accounts.models import Region, User
+from accounts.models import User
+from dashboard import figures as dashboard_figures
+from dashboard.filters import Period, Preset, View
 from notifications.models import Delivery
-from notifications.services import Message, deliveries_queue
-from sla.models import Escalation, Level, Milestone
-from sla.selectors import Compliance, at_risk_open, breached_open, sla_compliance
-from technicians.models import Technician
-from tickets.models import Feedback, Ticket
+from notifications.services import email_queue_once
+from sla.models import Milestone
+from sla.selectors import Compliance
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +34,7 @@ WORST = 3
 
 @dataclass
 class Ranked:
-    """A region or a technician with the breaches of last week on its tickets."""
+    """A region with the tickets filed last week that breached a deadline."""
 
     item: object
     breaches: int
@@ -55,7 +52,7 @@ class WeeklyFigures:
     csat_count: int
     resolved: int
     worst_regions: list[Ranked] = field(default_factory=list)
-    worst_technicians: list[Ranked] = field(default_factory=list)
+    worst_technicians: list[dashboard_figures.Workload] = field(default_factory=list)
 
     @property
     def last_day(self) -> datetime.date:
@@ -77,53 +74,39 @@ def week_before(now: datetime.datetime) -> tuple[datetime.date, datetime.date]:
     return this_monday - datetime.timedelta(days=7), this_monday
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+def week_view(*, since: datetime.date, until: datetime.date, now: datetime.datetime, actor=None) -> View:
+    """The dashboard's view of that week (`until` excluded), as `dashboard_link` opens it. Every
+    manager sees every ticket, so the figures are the same whichever manager looks; without an
+    `actor` they are counted as a manager sees them."""
+    actor = actor or User(role=User.Role.MANAGER, is_active=True)
+    return View(actor=actor, period=Period(Preset.CUSTOM, since, until - datetime.timedelta(days=1)), now=now)
 
 
-def weekly_figures(*, since: datetime.date, until: datetime.date, now: datetime.datetime) -> WeeklyFigures:
-    """The week's figures in a fixed number of queries (aggregates in PostgreSQL)."""
-    start, end = _local_midnight(since), _local_midnight(until)
-    breaches = Escalation.objects.filter(level=Level.BREACHED, fired_at__gte=start, fired_at__lt=end)
-    csat = Feedback.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
-        average=Avg("rating"), count=Count("pk")
-    )
-    by_region = (
-        breaches.annotate(region=Coalesce("ticket__device__region", "ticket__merchant__region"))
-        .filter(region__isnull=False)
-        .values("region")
-        .annotate(n=Count("ticket", distinct=True))
-        .order_by("-n", "region")[:WORST]
-    )
-    regions = Region.objects.in_bulk([row["region"] for row in by_region])
-    # The technician on the job: an assignment neither declined nor handed to someone else.
-    by_technician = (
-        breaches.filter(
-            ticket__assignments__isnull=False,
-            ticket__assignments__declined_at__isnull=True,
-            ticket__assignments__released_at__isnull=True,
-        )
-        .values("ticket__assignments__technician")
-        .annotate(n=Count("ticket", distinct=True))
-        .order_by("-n", "ticket__assignments__technician")[:WORST]
-    )
-    technicians = Technician.objects.select_related("user").in_bulk(
-        [row["ticket__assignments__technician"] for row in by_technician]
-    )
+def weekly_figures(
+    *, since: datetime.date, until: datetime.date, now: datetime.datetime, actor=None
+) -> WeeklyFigures:
+    """The week's figures, each one the dashboard's figure for the view of that week (so the e-mail
+    and the page it links to say the same): compliance, breaches by region, satisfaction, open
+    tickets by SLA state and the technicians' workload. A fixed number of queries."""
+    view = week_view(since=since, until=until, now=now, actor=actor)
+    regions = dashboard_figures.breaches_by_region_figure(view)
+    satisfaction = dashboard_figures.satisfaction_figure(view)
+    open_now = {state: count for state, _label, count in dashboard_figures.open_figure(view).by_state}
+    # The technicians whose open jobs are past their on-site or repair deadline, most first.
+    overdue = [row for row in dashboard_figures.workload_figure(view) if row.overdue_jobs]
+    overdue.sort(key=lambda row: (-row.overdue_jobs, -row.open_jobs, row.technician.user.username))
     return WeeklyFigures(
         since=since,
         until=until,
-        compliance=sla_compliance(since=start, until=end, now=now),
-        breaches=breaches.values("ticket").distinct().count(),
-        breached_open=breached_open(limit=None).order_by().values("ticket").distinct().count(),
-        at_risk_open=at_risk_open(now=now, limit=None).order_by().values("ticket").distinct().count(),
-        csat_average=csat["average"],
-        csat_count=csat["count"],
-        resolved=Ticket.objects.filter(resolved_at__gte=start, resolved_at__lt=end).count(),
-        worst_regions=[Ranked(regions[row["region"]], row["n"]) for row in by_region],
-        worst_technicians=[
-            Ranked(technicians[row["ticket__assignments__technician"]], row["n"]) for row in by_technician
-        ],
+        compliance=dashboard_figures.compliance_figure(view),
+        breaches=sum(breached for _region, breached, _filed in regions),
+        breached_open=open_now["breached"],
+        at_risk_open=open_now["at_risk"],
+        csat_average=satisfaction.average,
+        csat_count=satisfaction.rated,
+        resolved=satisfaction.resolved,
+        worst_regions=[Ranked(region, breached) for region, breached, _filed in regions if region and breached][:WORST],
+        worst_technicians=overdue[:WORST],
     )
 
 
@@ -168,22 +151,6 @@ def weekly_summary_send(*, now: datetime.datetime | None = None) -> int:
     for manager in waiting:
         with translation.override(manager.language or settings.LANGUAGE_CODE):
             subject, body = weekly_summary_compose(figures=figures, link=link)
-        try:
-            with transaction.atomic():
-                deliveries_queue(
-                    messages=[
-                        Message(
-                            recipient=manager,
-                            channel=Delivery.Channel.EMAIL,
-                            subject=subject,
-                            body=body,
-                            source=source,
-                        )
-                    ],
-                    now=now,
-                )
-        except IntegrityError:
-            continue  # another run queued it a moment ago
-        queued += 1
+        queued += email_queue_once(recipient=manager, subject=subject, body=body, source=source, now=now)
     logger.info("Weekly summary of %s queued for %d managers", since, queued)
     return queued

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
@@ -119,6 +119,26 @@ def deliveries_queue(*, messages: Iterable[Message], now: datetime.datetime | No
     if ids:
         transaction.on_commit(partial(deliveries_enqueue, ids), robust=True)
     return rows
+
+
+def email_queue_once(
+    *, recipient, subject: str, body: str, source: str, secret: bool = False, now: datetime.datetime | None = None
+) -> bool:
+    """Queue one e-mail to `recipient` for `source` unless one was queued for it already; returns
+    True when this call queued it. `Delivery` is unique per source, channel and recipient: a
+    concurrent run that wins the race makes this one's insert fail, which is caught in a savepoint
+    (the caller's transaction, if any, carries on) and answered False."""
+    if Delivery.objects.filter(source=source, channel=Delivery.Channel.EMAIL, recipient=recipient).exists():
+        return False
+    message = Message(
+        recipient=recipient, channel=Delivery.Channel.EMAIL, subject=subject, body=body, source=source, secret=secret
+    )
+    try:
+        with transaction.atomic():
+            deliveries_queue(messages=[message], now=now)
+    except IntegrityError:
+        return False  # another run queued it a moment ago
+    return True
 
 
 def deliveries_enqueue(ids: list[int]) -> None:

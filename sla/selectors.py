@@ -273,24 +273,6 @@ def milestone_outcome_q(milestone: str, now: datetime.datetime) -> dict[str, Q]:
     return {"on_time": on_time, "late": late, "missed": missed, "pending": pending}
 
 
-def sla_compliance(*, since: datetime.datetime, until: datetime.datetime, now=None) -> list[Compliance]:
-    """Per milestone, for tickets filed in [since, until): on time, late, missed, pending. One query."""
-    now = now or timezone.now()
-    aggregates = {}
-    for milestone in Milestone:
-        for name, condition in milestone_outcome_q(milestone, now).items():
-            aggregates[f"{milestone}_{name}"] = Count("pk", filter=condition)
-    counts = Ticket.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(**aggregates)
-    return [
-        Compliance(
-            milestone=milestone,
-            label=str(Milestone(milestone).label),
-            **{name: counts[f"{milestone}_{name}"] for name in ("on_time", "late", "missed", "pending")},
-        )
-        for milestone in Milestone
-    ]
-
-
 def _unmet(prefix: str = "") -> Q:
     return (
         Q(milestone=Milestone.RESPOND, **{f"{prefix}responded_at__isnull": True})
@@ -321,13 +303,3 @@ def at_risk_open(*, now=None, limit: int | None = 20):
         .order_by("due_at", "pk")
     )
     return rows[:limit] if limit else rows
-
-
-def tickets_for_export(*, since: datetime.datetime, until: datetime.datetime):
-    """Tickets filed in [since, until) with what the CSV report needs, oldest first."""
-    return (
-        Ticket.objects.filter(created_at__gte=since, created_at__lt=until)
-        .select_related("merchant", "sla_policy")
-        .annotate(escalation_count=Count("escalations"))
-        .order_by("created_at", "pk")
-    )

@@ -4,10 +4,13 @@ one chart's data, the CSV export, the old /sla/ addresses, and the partner API's
 import csv
 import io
 
+import openpyxl
 import pytest
 import time_machine
 from django.urls import reverse
 
+from dashboard.exports import export_run
+from dashboard.models import Export
 from tests import factories
 from tests.helpers import at, scan_at
 from tickets import services as tickets
@@ -29,7 +32,7 @@ def escalated(file_at, told):
 
 class TestWhoMayOpenIt:
     @pytest.mark.parametrize("persona", ["merchant", "partner", "technician", "dispatcher"])
-    @pytest.mark.parametrize("name", ["dashboard", "tickets", "export"])
+    @pytest.mark.parametrize("name", ["dashboard", "tickets", "export", "export_xlsx"])
     def test_only_managers_and_admins(self, client, persona, name, request):
         user = request.getfixturevalue(persona)
         client.force_login(getattr(user, "user", user))
@@ -180,8 +183,17 @@ class TestTheDashboard:
         assert [series["data"] for series in body["series"]] == [[0.0], [0.0], [0.0]]
 
 
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def _xlsx_rows(response) -> list[tuple]:
+    body = b"".join(response.streaming_content)
+    return list(openpyxl.load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
+
+
 class TestTheExport:
-    def test_the_csv_export_has_a_row_per_ticket_with_each_milestones_state(self, client, file_at, told, dispatcher):
+    def test_the_csv_export_has_a_row_per_ticket_with_each_milestones_result(self, client, file_at, told, dispatcher):
         ticket = file_at(at(2026, 11, 24, 9))
         with time_machine.travel(at(2026, 11, 24, 10), tick=False):
             tickets.ticket_acknowledge(ticket=ticket, by=dispatcher)
@@ -191,12 +203,24 @@ class TestTheExport:
             response = client.get(reverse("dashboard:export") + "?period=7d")
 
         assert response["Content-Type"] == "text/csv; charset=utf-8"
-        content = b"".join(response.streaming_content).decode("utf-8-sig")
-        rows = list(csv.reader(io.StringIO(content)))
-        assert rows[0][:2] == ["Ticket", "Merchant"]
+        rows = _csv_rows(response)
+        assert rows[0][:3] == ["Ticket", "Filed at", "Merchant"]
         assert rows[1][0] == ticket.number
-        assert rows[1][6:9] == ["2026-11-25 09:00", "2026-11-24 10:00", "Met"]
+        assert rows[1][9:12] == ["2026-11-25 09:00", "2026-11-24 10:00", "On time"]
         assert len(rows) == 2
+
+    def test_the_excel_export_holds_the_same_tickets(self, client, file_at, told):
+        first, second = file_at(at(2026, 11, 23, 9)), file_at(at(2026, 11, 24, 9))
+        client.force_login(told["manager"])
+
+        with time_machine.travel(at(2026, 11, 25, 10), tick=True):
+            response = client.get(reverse("dashboard:export_xlsx") + "?period=7d")
+
+        assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        assert ".xlsx" in response["Content-Disposition"]
+        rows = _xlsx_rows(response)
+        assert rows[0][0] == "Ticket"
+        assert [row[0] for row in rows[1:]] == [first.number, second.number]
 
     def test_it_follows_the_filters(self, client, file_at, told):
         file_at(at(2026, 11, 24, 9))
@@ -205,7 +229,89 @@ class TestTheExport:
         with time_machine.travel(at(2026, 11, 25, 10), tick=True):
             response = client.get(reverse("dashboard:export") + "?period=7d&kind=training")
 
-        assert len(list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))) == 1
+        assert len(_csv_rows(response)) == 1
+
+    def test_a_drill_down_exports_the_tickets_behind_its_figure(self, client, file_at, told, dispatcher):
+        met, missed = file_at(at(2026, 11, 24, 9)), file_at(at(2026, 11, 24, 9, 30))
+        with time_machine.travel(at(2026, 11, 24, 10), tick=False):
+            tickets.ticket_acknowledge(ticket=met, by=dispatcher)
+        client.force_login(told["manager"])
+
+        with time_machine.travel(at(2026, 11, 26, 10), tick=True):
+            drill = client.get(reverse("dashboard:tickets") + "?period=7d&figure=respond.on_time")
+            link = reverse("dashboard:export_xlsx") + "?period=7d&figure=respond.on_time"
+            assert link.replace("&", "&amp;") in drill.content.decode()
+            response = client.get(link)
+
+        numbers = [row[0] for row in _xlsx_rows(response)[1:]]
+        assert numbers == [met.number]
+        assert missed.number not in numbers
+
+    def test_a_large_view_becomes_a_background_job_with_its_progress_page(self, client, file_at, told, settings):
+        settings.EXPORT_BACKGROUND_ROWS = 1
+        file_at(at(2026, 11, 23, 9)), file_at(at(2026, 11, 24, 9))
+        client.force_login(told["manager"])
+
+        with time_machine.travel(at(2026, 11, 25, 10), tick=True):
+            response = client.get(reverse("dashboard:export_xlsx") + "?period=7d")
+
+        export = Export.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("exports:detail", args=[export.pk])
+        assert (export.format, export.rows_total, export.requested_by) == ("xlsx", 2, told["manager"])
+        assert "2026-11-19" in export.title
+
+    def test_a_large_drill_down_is_written_by_the_job_with_the_tickets_behind_its_number(
+        self, client, file_at, told, dispatcher, settings
+    ):
+        settings.EXPORT_BACKGROUND_ROWS = 0
+        met, missed = file_at(at(2026, 11, 24, 9)), file_at(at(2026, 11, 24, 9, 30))
+        with time_machine.travel(at(2026, 11, 24, 10), tick=False):
+            tickets.ticket_acknowledge(ticket=met, by=dispatcher)
+        client.force_login(told["manager"])
+
+        with time_machine.travel(at(2026, 11, 26, 10), tick=True):
+            response = client.get(reverse("dashboard:export") + "?period=7d&figure=respond.missed")
+            export = Export.objects.get()
+            assert response["Location"] == reverse("exports:detail", args=[export.pk])
+            assert export_run(export_id=export.pk) is True
+            download = client.get(reverse("exports:download", args=[export.pk]))
+
+        assert [row[0] for row in _csv_rows(download)[1:]] == [missed.number]
+        assert export.title.startswith("Response: Missed, still open · Tickets filed")
+
+    def test_open_tickets_now_are_exported_whenever_they_were_filed(self, client, file_at, told, settings):
+        settings.EXPORT_BACKGROUND_ROWS = 0  # a job, to read its title
+        old = file_at(at(2026, 9, 1, 9))
+        client.force_login(told["manager"])
+
+        with time_machine.travel(at(2026, 11, 25, 10), tick=True):
+            client.get(reverse("dashboard:export_xlsx") + "?period=7d&figure=open&arg=new")
+
+        export = Export.objects.get()
+        assert (export.rows_total, export.title) == (1, "Open tickets now: New")
+        assert old.status == "new"
+
+    def test_a_merchant_filter_exports_only_that_merchants_tickets(self, client, file_at, told, other_merchant):
+        mine = file_at(at(2026, 11, 24, 9))
+        with time_machine.travel(at(2026, 11, 24, 9), tick=False):
+            theirs = factories.file_ticket(other_merchant)
+        client.force_login(told["manager"])
+
+        with time_machine.travel(at(2026, 11, 25, 10), tick=True):
+            response = client.get(reverse("dashboard:export") + f"?period=7d&merchant={mine.merchant_id}")
+            other = client.get(reverse("dashboard:export") + f"?period=7d&merchant={other_merchant.merchant.pk}")
+
+        assert [row[0] for row in _csv_rows(response)[1:]] == [mine.number]
+        assert [row[0] for row in _csv_rows(other)[1:]] == [theirs.number]
+
+    def test_an_unknown_figure_is_a_404_and_a_bad_view_a_400(self, client, told):
+        client.force_login(told["manager"])
+
+        assert client.get(reverse("dashboard:export") + "?figure=nonsense").status_code == 404
+        response = client.get(reverse("dashboard:export_xlsx") + "?period=custom&start=2026-11-20&end=2026-11-01")
+        assert response.status_code == 400
+        assert "The range ends before it starts." in response.content.decode()
 
     def test_a_formula_in_a_merchant_name_is_not_run_by_a_spreadsheet(self, client, file_at, told, merchant):
         merchant.merchant.name = "=HYPERLINK(1)"

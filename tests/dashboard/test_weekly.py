@@ -65,7 +65,8 @@ def test_the_figures_of_last_week(week):
     assert (figures.csat_average, figures.csat_count, figures.resolved) == (4, 1, 1)
     assert figures.csat_response_percent == "100 %"
     assert [(r.item.code, r.breaches) for r in figures.worst_regions] == [("shanghai", 2)]
-    assert [(str(r.item), r.breaches) for r in figures.worst_technicians] == [("赵强", 1)]
+    # The technician's job is past its on-site deadline (Thursday 10:00) and still open.
+    assert [(str(w.technician), w.overdue_jobs) for w in figures.worst_technicians] == [("赵强", 1)]
 
 
 def test_each_manager_gets_it_once_in_their_own_language(week, manager, settings):
@@ -130,3 +131,39 @@ def test_the_beat_sends_it_on_monday_at_eight_in_shanghai(settings):
     schedule = entry["schedule"]
     assert (schedule.hour, schedule.minute, schedule.day_of_week) == ({8}, {0}, {1})
     assert timezone.localtime(MONDAY_MORNING).weekday() == 0
+
+
+def test_the_emails_numbers_are_the_dashboards_for_the_same_week(week, manager, client):
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        weekly.weekly_summary_send()
+        link = weekly.dashboard_link(since=datetime.date(2026, 11, 16), until=datetime.date(2026, 11, 23))
+        client.force_login(manager)
+        page = client.get(link).context["f"]
+    body = _summaries().get(recipient=manager).body
+    sent = weekly.weekly_figures(
+        since=datetime.date(2026, 11, 16), until=datetime.date(2026, 11, 23), now=MONDAY_MORNING, actor=manager
+    )
+
+    assert page.filed == 3
+    assert sent.compliance == page.compliance
+    for row in page.compliance:
+        line = f"{row.label}: {row.percent} ({row.on_time} on time, {row.late} late, {row.missed} missed"
+        assert line in body
+    assert sent.breaches == sum(breached for _region, breached, _filed in page.regions) == 2
+    assert f"{sent.breaches} tickets breached a deadline that week." in body
+    region, breached, _filed = page.regions[0]
+    assert f"- {region.label}: {breached}" in body
+    satisfaction = page.satisfaction
+    assert (sent.csat_average, sent.csat_count, sent.resolved) == (
+        satisfaction.average,
+        satisfaction.rated,
+        satisfaction.resolved,
+    )
+    assert f"Customer satisfaction: {satisfaction.average:.2f} / 5 from {satisfaction.rated} ratings" in body
+    states = {state: count for state, _label, count in page.open.by_state}
+    assert f"Open now: {states['breached']} breached, {states['at_risk']} at risk." in body
+    overdue = [row for row in page.workload if row.overdue_jobs]
+    assert [(w.technician, w.overdue_jobs) for w in sent.worst_technicians] == [
+        (w.technician, w.overdue_jobs) for w in overdue
+    ]
+    assert f"- {overdue[0].technician}: {overdue[0].overdue_jobs}" in body
