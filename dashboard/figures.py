@@ -22,7 +22,6 @@ from django.db.models import (
     Aggregate,
     Avg,
     Count,
-    DateTimeField,
     DecimalField,
     DurationField,
     Exists,
@@ -45,11 +44,8 @@ from sla.deadlines import MILESTONES
 from sla.models import Escalation, Level, Milestone, SLACheck
 from sla.selectors import STATE_LABELS, Compliance, at_risk_open, breached_open, breached_q, milestone_outcome_q
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit, active_assignment_q
-from tickets.models import OPEN_STATUSES, Feedback, Kind, Status, Ticket, TicketEvent
+from tickets.models import OPEN_STATUSES, Feedback, Kind, Status
 
-# "The same terminal back within 30 days": a repair filed no more than 30 × 24 hours after the
-# previous repair of that terminal was resolved. Exactly 30 days later is a repeat; a day more is not.
-REPEAT_WINDOW = datetime.timedelta(days=30)
 OUTCOMES = ("on_time", "late", "missed", "pending")
 SLA_STATES = ("breached", "at_risk", "paused", "on_track")
 LIST_LIMIT = 10
@@ -336,35 +332,9 @@ def _resolved_repairs(view: View) -> QuerySet:
     return view.tickets().filter(kind=Kind.REPAIR, resolved_at__isnull=False)
 
 
-def _came_back() -> Exists:
-    """The terminal came back for another repair within `REPEAT_WINDOW` of this one's resolution."""
-    window_end = ExpressionWrapper(OuterRef("resolved_at") + Value(REPEAT_WINDOW), output_field=DateTimeField())
-    return Exists(
-        Ticket.objects.filter(
-            device=OuterRef("device"),
-            kind=Kind.REPAIR,
-            created_at__gt=OuterRef("resolved_at"),
-            created_at__lte=window_end,
-        ).exclude(status=Status.CANCELLED)
-    )
-
-
 def _not_first_time() -> Q:
-    """Reopened by the merchant, or a second visit was needed."""
-    reopened = Exists(TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEvent.Kind.REOPENED))
-    second_visit = Exists(
-        Visit.objects.filter(ticket=OuterRef("pk")).filter(
-            Exists(Visit.objects.filter(ticket=OuterRef("ticket"), pk__lt=OuterRef("pk")))
-        )
-    )
-    return Q(reopened) | Q(second_visit)
-
-
-def _fixer() -> Subquery:
-    """The technician of the ticket's latest repair report (the last hand on the terminal)."""
-    return Subquery(
-        RepairReport.objects.filter(ticket=OuterRef("pk")).order_by("-created_at", "-pk").values("technician")[:1]
-    )
+    """Reopened by the merchant, or a second visit was needed (`tickets.facts`, written at resolution)."""
+    return Q(fixed_first_time=False)
 
 
 @dataclass(frozen=True)
@@ -399,15 +369,15 @@ class Repairs:
 
 def _repair_groups(view: View) -> list[dict]:
     """Resolved repairs filed in the period, counted per (device model, firmware, technician of the
-    last report): repairs, fixed the first time, back within 30 days. One query; the groups are few
-    (models × firmware versions × technicians), so the totals per dimension are summed from them."""
+    last report): repairs, fixed the first time, back within 30 days. One query over the facts stored
+    on each ticket (`tickets.facts`); the groups are few (models × firmware versions × technicians),
+    so the totals per dimension are summed from them."""
     return list(
         _resolved_repairs(view)
-        .annotate(came_back=_came_back(), fixer=_fixer())
-        .values("device__model", "device__firmware_version", "fixer")
+        .values("device__model", "device__firmware_version", "fixed_by")
         .annotate(
             repairs=Count("pk"),
-            first_time=Count("pk", filter=~_not_first_time()),
+            first_time=Count("pk", filter=Q(fixed_first_time=True)),
             repeats=Count("pk", filter=Q(came_back=True)),
         )
         .order_by()
@@ -428,14 +398,14 @@ def repairs_figure(view: View) -> Repairs:
     and per device model, firmware and technician. One query plus the names."""
     groups = _repair_groups(view)
     models = DeviceModel.objects.in_bulk({g["device__model"] for g in groups if g["device__model"]})
-    people = Technician.objects.select_related("user").in_bulk({g["fixer"] for g in groups if g["fixer"]})
+    people = Technician.objects.select_related("user").in_bulk({g["fixed_by"] for g in groups if g["fixed_by"]})
     return Repairs(
         resolved=sum(g["repairs"] for g in groups),
         first_time=sum(g["first_time"] for g in groups),
         repeats=sum(g["repeats"] for g in groups),
         by_model=_per(groups, "device__model", lambda pk: str(models[pk]) if pk in models else "—"),
         by_firmware=_per(groups, "device__firmware_version", lambda version: version or "—"),
-        by_technician=_per(groups, "fixer", lambda pk: str(people[pk]) if pk in people else _("Nobody recorded")),
+        by_technician=_per(groups, "fixed_by", lambda pk: str(people[pk]) if pk in people else _("Nobody recorded")),
     )
 
 
@@ -620,14 +590,14 @@ def _region_breached(view: View, arg: str) -> QuerySet:
 
 
 def _repeats(view: View, arg: str) -> QuerySet:
-    repairs = _resolved_repairs(view).annotate(came_back=_came_back()).filter(came_back=True)
+    repairs = _resolved_repairs(view).filter(came_back=True)
     kind, _sep, value = arg.partition(":")
     if kind == "model" and value.isdigit():
         return repairs.filter(device__model=value)
     if kind == "firmware":
         return repairs.filter(device__firmware_version=value)
     if kind == "technician" and value.isdigit():
-        return repairs.annotate(fixer=_fixer()).filter(fixer=value)
+        return repairs.filter(fixed_by=value)
     return repairs
 
 
@@ -643,7 +613,7 @@ DRILLS = {
     "met": _met,
     "region_breached": _region_breached,
     "resolved_repairs": lambda view, arg: _resolved_repairs(view),
-    "first_time": lambda view, arg: _resolved_repairs(view).exclude(_not_first_time()),
+    "first_time": lambda view, arg: _resolved_repairs(view).filter(fixed_first_time=True),
     "not_first_time": lambda view, arg: _resolved_repairs(view).filter(_not_first_time()),
     "repeats": _repeats,
     "rated": lambda view, arg: view.tickets().filter(feedback__isnull=False),
@@ -714,8 +684,8 @@ def summary_figure(view: View) -> dict:
     durations = durations_figure(view)
     repairs = _resolved_repairs(view).aggregate(
         resolved=Count("pk"),
-        first_time=Count("pk", filter=~_not_first_time()),
-        repeats=Count("pk", filter=Q(_came_back())),
+        first_time=Count("pk", filter=Q(fixed_first_time=True)),
+        repeats=Count("pk", filter=Q(came_back=True)),
     )
     satisfaction = satisfaction_figure(view)
 

@@ -13,6 +13,7 @@ from technicians.models import Assignment, PartUsed, RepairReport, Visit
 from tests import factories
 from tests.dashboard.conftest import NOW, make_ticket, view_of
 from tests.helpers import at
+from tickets.facts import ticket_facts_fill
 from tickets.models import Feedback, Kind, Status, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -201,6 +202,7 @@ class TestRepairs:
         repaired(stayed)
         make_ticket(shop, at(2026, 10, 31, 10), device=came_back)  # 30 days to the minute
         make_ticket(shop, at(2026, 11, 1, 10, 1), device=stayed)  # a day and a minute more
+        ticket_facts_fill()  # rows written by hand: the facts the services would have stored
         view = view_of(manager, "period=custom&start=2026-09-01&end=2026-11-25")
 
         result = figures.repairs_figure(view)
@@ -220,6 +222,7 @@ class TestRepairs:
         device = factories.DeviceFactory(merchant=shop)
         repaired(device)
         make_ticket(shop, at(2026, 10, 5, 10), device=device, status=Status.CANCELLED, cancelled_at=at(2026, 10, 5, 11))
+        ticket_facts_fill()
 
         result = figures.repairs_figure(view_of(manager, "period=custom&start=2026-09-01&end=2026-11-25"))
 
@@ -237,6 +240,7 @@ class TestRepairs:
                     ticket=ticket, assignment=assignment, technician=technician, at=ticket.created_at + hour * H,
                     code_matched=True, verified=True,
                 )  # fmt: skip
+        ticket_facts_fill()
         view = view_of(manager, "period=custom&start=2026-09-01&end=2026-11-25")
 
         result = figures.repairs_figure(view)
