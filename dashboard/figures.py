@@ -8,8 +8,12 @@ loops over tickets in Python: every number is a COUNT/SUM/AVG/percentile in SQL 
 `drill_tickets(view, figure, arg)` is the other half of every number: the tickets behind it, with
 the same rule, so a number and the length of its list always agree.
 
-Durations are elapsed (wall-clock) time from filing; a paused clock's wait is included. The
-compliance counts follow the SLA engine's rules exactly (`sla.selectors.milestone_outcome_q`).
+Times to respond, arrive and resolve are the minutes stored on each ticket when the milestone was
+met, counted on that milestone's clock (working time where the policy counts working time); downtime
+is elapsed time to service restored; a paused clock's wait is included in both. Repeat repairs,
+first-time fix and the technician who fixed a repair are stored on the ticket too (`tickets.facts`),
+so every repair figure is a plain count. The compliance counts follow the SLA engine's rules exactly
+(`sla.selectors.milestone_outcome_q`).
 """
 
 import datetime
@@ -77,20 +81,10 @@ class Duration:
     p90: datetime.timedelta | None
 
 
-def _percentile_fallback(tickets: QuerySet, met_field: str, count: int, fraction: float):
-    """Nearest rank without `percentile_disc` (SQLite): the row at ceil(fraction × n) in order."""
-    if not count:
-        return None
-    rank = max(math.ceil(fraction * count), 1)
-    row = (
-        tickets.filter(**{f"{met_field}__isnull": False})
-        .annotate(elapsed=_elapsed(met_field))
-        .order_by("elapsed")
-        .values_list("elapsed", flat=True)[rank - 1 : rank]
-    )
-    return next(iter(row), None)
-
-
+# What each duration is measured in: minutes stored on the ticket when the milestone was met, on
+# the milestone's clock (working time where the policy counts working time: `sla.deadlines`), or for
+# downtime the elapsed time from filing to service restored.
+DURATION_MINUTES = {"respond": "respond_minutes", "onsite": "onsite_minutes", "resolve": "resolve_minutes"}
 DURATION_FIELDS = {
     "respond": "responded_at",
     "onsite": "onsite_at",
@@ -99,29 +93,62 @@ DURATION_FIELDS = {
 }
 
 
+def _measure(key: str):
+    """The value averaged for a duration: stored minutes, or the elapsed interval for downtime."""
+    return F(DURATION_MINUTES[key]) if key in DURATION_MINUTES else _elapsed(DURATION_FIELDS[key])
+
+
+def _as_duration(key: str, value) -> datetime.timedelta | None:
+    if value is None or key not in DURATION_MINUTES:
+        return value
+    return datetime.timedelta(minutes=float(value))
+
+
+def _percentile_fallback(tickets: QuerySet, key: str, count: int, fraction: float):
+    """Nearest rank without `percentile_disc` (SQLite): the row at ceil(fraction × n) in order."""
+    if not count:
+        return None
+    rank = max(math.ceil(fraction * count), 1)
+    row = (
+        tickets.filter(**{f"{DURATION_FIELDS[key]}__isnull": False})
+        .annotate(measured=_measure(key))
+        .filter(measured__isnull=False)
+        .order_by("measured")
+        .values_list("measured", flat=True)[rank - 1 : rank]
+    )
+    return _as_duration(key, next(iter(row), None))
+
+
 def _duration_aggregates() -> dict:
     postgres = connection.vendor == "postgresql"
     aggregates = {}
     for key, met in DURATION_FIELDS.items():
-        has = Q(**{f"{met}__isnull": False})
+        has = Q(**{f"{DURATION_MINUTES.get(key, met)}__isnull": False})
         aggregates[f"{key}_n"] = Count("pk", filter=has)
-        aggregates[f"{key}_mean"] = Avg(_elapsed(met), filter=has)
+        aggregates[f"{key}_mean"] = Avg(_measure(key), filter=has)
         if postgres:
-            aggregates[f"{key}_p90"] = _PercentileDisc(_elapsed(met), 0.9, filter=has, output_field=DurationField())
+            output = DurationField() if key not in DURATION_MINUTES else None
+            extra = {"output_field": output} if output else {}
+            aggregates[f"{key}_p90"] = _PercentileDisc(_measure(key), 0.9, filter=has, **extra)
     return aggregates
 
 
 def durations_figure(view: View, row: dict | None = None) -> dict[str, Duration]:
-    """Mean and 90th percentile from filing to each milestone met, and to service restored. One
-    query on PostgreSQL (none with `row`, the aggregates already read by `figures_compute`)."""
+    """Mean and 90th percentile from filing to each milestone met (on the milestone's clock), and to
+    service restored. One query on PostgreSQL (none with `row`, the aggregates already read by
+    `figures_compute`)."""
     tickets = view.tickets()
     row = row or tickets.aggregate(**_duration_aggregates())
     labels = _duration_labels()
     result = {}
-    for key, met in DURATION_FIELDS.items():
+    for key in DURATION_FIELDS:
         count = row[f"{key}_n"]
-        p90 = row[f"{key}_p90"] if f"{key}_p90" in row else _percentile_fallback(tickets, met, count, 0.9)
-        result[key] = Duration(key, labels[key], count, row[f"{key}_mean"], p90)
+        p90 = (
+            _as_duration(key, row[f"{key}_p90"])
+            if f"{key}_p90" in row
+            else _percentile_fallback(tickets, key, count, 0.9)
+        )
+        result[key] = Duration(key, labels[key], count, _as_duration(key, row[f"{key}_mean"]), p90)
     return result
 
 

@@ -53,11 +53,14 @@ def test_every_message_in_the_code_has_its_translation(msgfmt, tmp_path):
         [msgfmt, "--statistics", "-o", "/dev/null", str(regenerated)], capture_output=True, text=True, check=True
     ).stderr
     if "untranslated" in statistics or "fuzzy" in statistics:
-        missing = subprocess.run(
-            ["msgattrib", "--untranslated", "--no-obsolete", str(regenerated)], capture_output=True, text=True
-        ).stdout + subprocess.run(
-            ["msgattrib", "--only-fuzzy", "--no-obsolete", str(regenerated)], capture_output=True, text=True
-        ).stdout
+        missing = (
+            subprocess.run(
+                ["msgattrib", "--untranslated", "--no-obsolete", str(regenerated)], capture_output=True, text=True
+            ).stdout
+            + subprocess.run(
+                ["msgattrib", "--only-fuzzy", "--no-obsolete", str(regenerated)], capture_output=True, text=True
+            ).stdout
+        )
         raise AssertionError(
             "Messages without a translation; run python manage.py makemessages -l zh_Hans --no-location "
             f"--no-obsolete and translate them:\n{missing}"

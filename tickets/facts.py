@@ -106,3 +106,33 @@ def ticket_facts_fill(apps=global_apps) -> None:
     Ticket.objects.update(**_resolution_facts(apps))
     Ticket.objects.filter(kind=REPAIR, resolved_at__isnull=False).update(came_back=_came_back(Ticket))
     Ticket.objects.exclude(kind=REPAIR, resolved_at__isnull=False).filter(came_back=True).update(came_back=False)
+
+
+def ticket_minutes_fill(apps=global_apps, *, chunk: int = 2000) -> int:
+    """The minutes to respond, arrive and resolve on the milestone's clock (`sla.deadlines`), for every
+    ticket with a milestone met and none stored: the clocks are Python (working days and hours), so
+    this reads tickets in chunks of `chunk` by pk and writes each chunk in one UPDATE. For the
+    migration and bulk-loaded rows; the services write them as each milestone is met."""
+    from sla.deadlines import MILESTONES, MINUTES_FIELDS, ClockBook, working_minutes
+
+    Ticket = apps.get_model("tickets", "Ticket")
+    SLAPolicy = apps.get_model("sla", "SLAPolicy")
+    policies = SLAPolicy.objects.in_bulk()
+    book = ClockBook()
+    missing = Q()
+    for milestone, name in MINUTES_FIELDS.items():
+        missing |= Q(**{f"{MILESTONES[milestone][1]}__isnull": False, f"{name}__isnull": True})
+    fields = ["pk", "created_at", "sla_policy_id", *(met for _by, met in MILESTONES.values())]
+    written, last = 0, 0
+    while True:
+        rows = list(Ticket.objects.filter(missing, pk__gt=last).order_by("pk").only(*fields)[:chunk])
+        if not rows:
+            return written
+        for ticket in rows:
+            policy = policies.get(ticket.sla_policy_id)
+            clocks = book.for_policy(policy) if policy is not None else None
+            for milestone, name in MINUTES_FIELDS.items():
+                setattr(ticket, name, working_minutes(ticket, milestone, clocks))
+        Ticket.objects.bulk_update(rows, list(MINUTES_FIELDS.values()))
+        written += len(rows)
+        last = rows[-1].pk

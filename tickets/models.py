@@ -146,6 +146,11 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Once each milestone is met: the minutes it took from filing on that milestone's clock, working
+    # time where the policy counts working time (sla.deadlines.working_minutes_changes).
+    respond_minutes = models.PositiveIntegerField(_("minutes to respond"), null=True, blank=True, editable=False)
+    onsite_minutes = models.PositiveIntegerField(_("minutes to arrive on site"), null=True, blank=True, editable=False)
+    resolve_minutes = models.PositiveIntegerField(_("minutes to resolve"), null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("filed at"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -1,7 +1,6 @@
 """What staff see: the SLA state on a ticket and the escalations inbox. Merchants, technicians and
 partners see none of the staff pages. (The manager's dashboard: tests/dashboard.)"""
 
-
 import pytest
 import time_machine
 from django.template.loader import render_to_string

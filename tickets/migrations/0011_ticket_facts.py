@@ -3,12 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from tickets.facts import ticket_facts_fill
-
-
-def facts_fill(apps, schema_editor):
-    ticket_facts_fill(apps)
-
 
 class Migration(migrations.Migration):
 
@@ -33,5 +27,4 @@ class Migration(migrations.Migration):
             name='fixed_first_time',
             field=models.BooleanField(db_default=False, default=False, editable=False, verbose_name='fixed the first time'),
         ),
-        migrations.RunPython(facts_fill, migrations.RunPython.noop),
     ]
