@@ -8,8 +8,12 @@ loops over tickets in Python: every number is a COUNT/SUM/AVG/percentile in SQL 
 `drill_tickets(view, figure, arg)` is the other half of every number: the tickets behind it, with
 the same rule, so a number and the length of its list always agree.
 
-Durations are elapsed (wall-clock) time from filing; a paused clock's wait is included. The
-compliance counts follow the SLA engine's rules exactly (`sla.selectors.milestone_outcome_q`).
+Times to respond, arrive and resolve are the minutes stored on each ticket when the milestone was
+met, counted on that milestone's clock (working time where the policy counts working time); downtime
+is elapsed time to service restored; a paused clock's wait is included in both. Repeat repairs,
+first-time fix and the technician who fixed a repair are stored on the ticket too (`tickets.facts`),
+so every repair figure is a plain count. The compliance counts follow the SLA engine's rules exactly
+(`sla.selectors.milestone_outcome_q`).
 """
 
 import datetime
@@ -22,7 +26,6 @@ from django.db.models import (
     Aggregate,
     Avg,
     Count,
-    DateTimeField,
     DecimalField,
     DurationField,
     Exists,
@@ -45,11 +48,8 @@ from sla.deadlines import MILESTONES
 from sla.models import Escalation, Level, Milestone, SLACheck
 from sla.selectors import STATE_LABELS, Compliance, at_risk_open, breached_open, breached_q, milestone_outcome_q
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit, active_assignment_q
-from tickets.models import OPEN_STATUSES, Feedback, Kind, Status, Ticket, TicketEvent
+from tickets.models import OPEN_STATUSES, Feedback, Kind, Status
 
-# "The same terminal back within 30 days": a repair filed no more than 30 × 24 hours after the
-# previous repair of that terminal was resolved. Exactly 30 days later is a repeat; a day more is not.
-REPEAT_WINDOW = datetime.timedelta(days=30)
 OUTCOMES = ("on_time", "late", "missed", "pending")
 SLA_STATES = ("breached", "at_risk", "paused", "on_track")
 LIST_LIMIT = 10
@@ -81,20 +81,10 @@ class Duration:
     p90: datetime.timedelta | None
 
 
-def _percentile_fallback(tickets: QuerySet, met_field: str, count: int, fraction: float):
-    """Nearest rank without `percentile_disc` (SQLite): the row at ceil(fraction × n) in order."""
-    if not count:
-        return None
-    rank = max(math.ceil(fraction * count), 1)
-    row = (
-        tickets.filter(**{f"{met_field}__isnull": False})
-        .annotate(elapsed=_elapsed(met_field))
-        .order_by("elapsed")
-        .values_list("elapsed", flat=True)[rank - 1 : rank]
-    )
-    return next(iter(row), None)
-
-
+# What each duration is measured in: minutes stored on the ticket when the milestone was met, on
+# the milestone's clock (working time where the policy counts working time: `sla.deadlines`), or for
+# downtime the elapsed time from filing to service restored.
+DURATION_MINUTES = {"respond": "respond_minutes", "onsite": "onsite_minutes", "resolve": "resolve_minutes"}
 DURATION_FIELDS = {
     "respond": "responded_at",
     "onsite": "onsite_at",
@@ -103,29 +93,62 @@ DURATION_FIELDS = {
 }
 
 
+def _measure(key: str):
+    """The value averaged for a duration: stored minutes, or the elapsed interval for downtime."""
+    return F(DURATION_MINUTES[key]) if key in DURATION_MINUTES else _elapsed(DURATION_FIELDS[key])
+
+
+def _as_duration(key: str, value) -> datetime.timedelta | None:
+    if value is None or key not in DURATION_MINUTES:
+        return value
+    return datetime.timedelta(minutes=float(value))
+
+
+def _percentile_fallback(tickets: QuerySet, key: str, count: int, fraction: float):
+    """Nearest rank without `percentile_disc` (SQLite): the row at ceil(fraction × n) in order."""
+    if not count:
+        return None
+    rank = max(math.ceil(fraction * count), 1)
+    row = (
+        tickets.filter(**{f"{DURATION_FIELDS[key]}__isnull": False})
+        .annotate(measured=_measure(key))
+        .filter(measured__isnull=False)
+        .order_by("measured")
+        .values_list("measured", flat=True)[rank - 1 : rank]
+    )
+    return _as_duration(key, next(iter(row), None))
+
+
 def _duration_aggregates() -> dict:
     postgres = connection.vendor == "postgresql"
     aggregates = {}
     for key, met in DURATION_FIELDS.items():
-        has = Q(**{f"{met}__isnull": False})
+        has = Q(**{f"{DURATION_MINUTES.get(key, met)}__isnull": False})
         aggregates[f"{key}_n"] = Count("pk", filter=has)
-        aggregates[f"{key}_mean"] = Avg(_elapsed(met), filter=has)
+        aggregates[f"{key}_mean"] = Avg(_measure(key), filter=has)
         if postgres:
-            aggregates[f"{key}_p90"] = _PercentileDisc(_elapsed(met), 0.9, filter=has, output_field=DurationField())
+            output = DurationField() if key not in DURATION_MINUTES else None
+            extra = {"output_field": output} if output else {}
+            aggregates[f"{key}_p90"] = _PercentileDisc(_measure(key), 0.9, filter=has, **extra)
     return aggregates
 
 
 def durations_figure(view: View, row: dict | None = None) -> dict[str, Duration]:
-    """Mean and 90th percentile from filing to each milestone met, and to service restored. One
-    query on PostgreSQL (none with `row`, the aggregates already read by `figures_compute`)."""
+    """Mean and 90th percentile from filing to each milestone met (on the milestone's clock), and to
+    service restored. One query on PostgreSQL (none with `row`, the aggregates already read by
+    `figures_compute`)."""
     tickets = view.tickets()
     row = row or tickets.aggregate(**_duration_aggregates())
     labels = _duration_labels()
     result = {}
-    for key, met in DURATION_FIELDS.items():
+    for key in DURATION_FIELDS:
         count = row[f"{key}_n"]
-        p90 = row[f"{key}_p90"] if f"{key}_p90" in row else _percentile_fallback(tickets, met, count, 0.9)
-        result[key] = Duration(key, labels[key], count, row[f"{key}_mean"], p90)
+        p90 = (
+            _as_duration(key, row[f"{key}_p90"])
+            if f"{key}_p90" in row
+            else _percentile_fallback(tickets, key, count, 0.9)
+        )
+        result[key] = Duration(key, labels[key], count, _as_duration(key, row[f"{key}_mean"]), p90)
     return result
 
 
@@ -336,35 +359,9 @@ def _resolved_repairs(view: View) -> QuerySet:
     return view.tickets().filter(kind=Kind.REPAIR, resolved_at__isnull=False)
 
 
-def _came_back() -> Exists:
-    """The terminal came back for another repair within `REPEAT_WINDOW` of this one's resolution."""
-    window_end = ExpressionWrapper(OuterRef("resolved_at") + Value(REPEAT_WINDOW), output_field=DateTimeField())
-    return Exists(
-        Ticket.objects.filter(
-            device=OuterRef("device"),
-            kind=Kind.REPAIR,
-            created_at__gt=OuterRef("resolved_at"),
-            created_at__lte=window_end,
-        ).exclude(status=Status.CANCELLED)
-    )
-
-
 def _not_first_time() -> Q:
-    """Reopened by the merchant, or a second visit was needed."""
-    reopened = Exists(TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEvent.Kind.REOPENED))
-    second_visit = Exists(
-        Visit.objects.filter(ticket=OuterRef("pk")).filter(
-            Exists(Visit.objects.filter(ticket=OuterRef("ticket"), pk__lt=OuterRef("pk")))
-        )
-    )
-    return Q(reopened) | Q(second_visit)
-
-
-def _fixer() -> Subquery:
-    """The technician of the ticket's latest repair report (the last hand on the terminal)."""
-    return Subquery(
-        RepairReport.objects.filter(ticket=OuterRef("pk")).order_by("-created_at", "-pk").values("technician")[:1]
-    )
+    """Reopened by the merchant, or a second visit was needed (`tickets.facts`, written at resolution)."""
+    return Q(fixed_first_time=False)
 
 
 @dataclass(frozen=True)
@@ -399,15 +396,15 @@ class Repairs:
 
 def _repair_groups(view: View) -> list[dict]:
     """Resolved repairs filed in the period, counted per (device model, firmware, technician of the
-    last report): repairs, fixed the first time, back within 30 days. One query; the groups are few
-    (models × firmware versions × technicians), so the totals per dimension are summed from them."""
+    last report): repairs, fixed the first time, back within 30 days. One query over the facts stored
+    on each ticket (`tickets.facts`); the groups are few (models × firmware versions × technicians),
+    so the totals per dimension are summed from them."""
     return list(
         _resolved_repairs(view)
-        .annotate(came_back=_came_back(), fixer=_fixer())
-        .values("device__model", "device__firmware_version", "fixer")
+        .values("device__model", "device__firmware_version", "fixed_by")
         .annotate(
             repairs=Count("pk"),
-            first_time=Count("pk", filter=~_not_first_time()),
+            first_time=Count("pk", filter=Q(fixed_first_time=True)),
             repeats=Count("pk", filter=Q(came_back=True)),
         )
         .order_by()
@@ -428,14 +425,14 @@ def repairs_figure(view: View) -> Repairs:
     and per device model, firmware and technician. One query plus the names."""
     groups = _repair_groups(view)
     models = DeviceModel.objects.in_bulk({g["device__model"] for g in groups if g["device__model"]})
-    people = Technician.objects.select_related("user").in_bulk({g["fixer"] for g in groups if g["fixer"]})
+    people = Technician.objects.select_related("user").in_bulk({g["fixed_by"] for g in groups if g["fixed_by"]})
     return Repairs(
         resolved=sum(g["repairs"] for g in groups),
         first_time=sum(g["first_time"] for g in groups),
         repeats=sum(g["repeats"] for g in groups),
         by_model=_per(groups, "device__model", lambda pk: str(models[pk]) if pk in models else "—"),
         by_firmware=_per(groups, "device__firmware_version", lambda version: version or "—"),
-        by_technician=_per(groups, "fixer", lambda pk: str(people[pk]) if pk in people else _("Nobody recorded")),
+        by_technician=_per(groups, "fixed_by", lambda pk: str(people[pk]) if pk in people else _("Nobody recorded")),
     )
 
 
@@ -620,14 +617,14 @@ def _region_breached(view: View, arg: str) -> QuerySet:
 
 
 def _repeats(view: View, arg: str) -> QuerySet:
-    repairs = _resolved_repairs(view).annotate(came_back=_came_back()).filter(came_back=True)
+    repairs = _resolved_repairs(view).filter(came_back=True)
     kind, _sep, value = arg.partition(":")
     if kind == "model" and value.isdigit():
         return repairs.filter(device__model=value)
     if kind == "firmware":
         return repairs.filter(device__firmware_version=value)
     if kind == "technician" and value.isdigit():
-        return repairs.annotate(fixer=_fixer()).filter(fixer=value)
+        return repairs.filter(fixed_by=value)
     return repairs
 
 
@@ -643,7 +640,7 @@ DRILLS = {
     "met": _met,
     "region_breached": _region_breached,
     "resolved_repairs": lambda view, arg: _resolved_repairs(view),
-    "first_time": lambda view, arg: _resolved_repairs(view).exclude(_not_first_time()),
+    "first_time": lambda view, arg: _resolved_repairs(view).filter(fixed_first_time=True),
     "not_first_time": lambda view, arg: _resolved_repairs(view).filter(_not_first_time()),
     "repeats": _repeats,
     "rated": lambda view, arg: view.tickets().filter(feedback__isnull=False),
@@ -714,8 +711,8 @@ def summary_figure(view: View) -> dict:
     durations = durations_figure(view)
     repairs = _resolved_repairs(view).aggregate(
         resolved=Count("pk"),
-        first_time=Count("pk", filter=~_not_first_time()),
-        repeats=Count("pk", filter=Q(_came_back())),
+        first_time=Count("pk", filter=Q(fixed_first_time=True)),
+        repeats=Count("pk", filter=Q(came_back=True)),
     )
     satisfaction = satisfaction_figure(view)
 

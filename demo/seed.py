@@ -580,7 +580,10 @@ def _backdate(ticket, *, hours: int) -> None:
     delta = datetime.timedelta(hours=hours)
     moved = ("created_at", "respond_by", "onsite_by", "resolve_by", "responded_at", "onsite_at", "visited_at")
     with transaction.atomic():
-        Ticket.objects.filter(pk=ticket.pk).update(**{name: F(name) - delta for name in moved})
+        # The minutes to each milestone met are worked out again on the moved times (ticket_sla_changed).
+        Ticket.objects.filter(pk=ticket.pk).update(
+            **{name: F(name) - delta for name in moved}, respond_minutes=None, onsite_minutes=None, resolve_minutes=None
+        )
         TicketEvent.objects.filter(ticket=ticket).update(created_at=F("created_at") - delta)
         Assignment.objects.filter(ticket=ticket).update(
             assigned_at=F("assigned_at") - delta, scheduled_at=F("scheduled_at") - delta

@@ -34,7 +34,7 @@ from possystem.errors import ActionNotAllowed, StateConflict
 from possystem.formats import local_minute
 from possystem.snapshot import Snapshot
 from sla.calendar import WorkingCalendar
-from sla.deadlines import ClockBook, Clocks, level_times, milestone_running, next_due_of
+from sla.deadlines import ClockBook, Clocks, level_times, milestone_running, next_due_of, working_minutes_changes
 from sla.models import LEVEL_ORDER, Escalation, Level, Milestone, ScannerHeartbeat, SLACheck, SLAPolicy
 from sla.text import duration_text, milestone_phrase
 from technicians.models import Assignment
@@ -91,15 +91,21 @@ def ticket_sla_changed(
     Deletes the ticket's checks first: if the scanner holds one, this waits for its batch to
     commit, and the escalations read next include what that batch fired. Keeps `Ticket.next_due`
     (the console's order) true as well: transitions and filing write it in their own UPDATE or
-    INSERT, so this costs a query only when a caller changed a milestone without it.
+    INSERT, so this costs a query only when a caller changed a milestone without it. In the same
+    UPDATE: the minutes each milestone met took on its clock (`Ticket.respond_minutes` …), which the
+    manager's dashboard averages.
 
     `filed`: the ticket was created in this transaction, so it has no checks and no escalations to
     read (filing saves the two queries).
     """
+    changes = working_minutes_changes(ticket)
     next_due = next_due_of(ticket)
     if ticket.next_due != next_due:
-        Ticket.objects.filter(pk=ticket.pk).update(next_due=next_due)
-        ticket.next_due = next_due
+        changes["next_due"] = next_due
+    if changes:
+        Ticket.objects.filter(pk=ticket.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(ticket, name, value)
     if not filed:
         SLACheck.objects.filter(ticket_id=ticket.pk).delete()
     if not any(milestone_running(ticket, milestone) for milestone in Milestone):

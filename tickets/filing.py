@@ -17,6 +17,7 @@ from possystem.formats import local_minute
 from sla.deadlines import Deadlines, deadlines_compute, next_due_of
 from sla.services import sla_policy_for, ticket_sla_changed
 from tickets.events import actor_user, ticket_event_record
+from tickets.facts import ticket_repeats_changed
 from tickets.models import Channel, Kind, Priority, Status, Ticket, TicketEvent, TicketSequence
 from tickets.notices import merchant_notify
 from tickets.permissions import may_file_for
@@ -191,6 +192,7 @@ def _ticket_create(*, merchant, device, kind, fault_category, by, submission_key
         data={"channel": ticket.channel, "warranty_covered": decision.covered, "warranty_reason": decision.reason_code},
     )
     ticket_sla_changed(ticket=ticket, now=now, filed=True)
+    ticket_repeats_changed(ticket)
 
     def compose():
         return (

@@ -132,6 +132,26 @@ class Ticket(models.Model):
     # it in its own UPDATE, `sla.services.ticket_sla_changed` corrects it in the same transaction.
     next_due = models.DateTimeField(_("next deadline"), null=True, blank=True, editable=False)
 
+    # What the manager's dashboard counts, written by the write that decides it (tickets.facts): the
+    # terminal came back for another repair within 30 days of this one's resolution; resolved without
+    # a reopening or a second visit; the technician of the latest repair report.
+    came_back = models.BooleanField(_("back within 30 days"), default=False, db_default=False, editable=False)
+    fixed_first_time = models.BooleanField(_("fixed the first time"), default=False, db_default=False, editable=False)
+    fixed_by = models.ForeignKey(
+        "technicians.Technician",
+        verbose_name=_("fixed by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Once each milestone is met: the minutes it took from filing on that milestone's clock, working
+    # time where the policy counts working time (sla.deadlines.working_minutes_changes).
+    respond_minutes = models.PositiveIntegerField(_("minutes to respond"), null=True, blank=True, editable=False)
+    onsite_minutes = models.PositiveIntegerField(_("minutes to arrive on site"), null=True, blank=True, editable=False)
+    resolve_minutes = models.PositiveIntegerField(_("minutes to resolve"), null=True, blank=True, editable=False)
+
     created_at = models.DateTimeField(_("filed at"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     created_by = models.ForeignKey(

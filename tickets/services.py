@@ -34,6 +34,7 @@ from tickets import visits
 from tickets.charges import resolution_charge
 from tickets.completion import completion_checked, completion_record
 from tickets.events import actor_name, actor_user, ticket_event_record
+from tickets.facts import ticket_facts_changed, ticket_repeats_changed
 from tickets.models import Feedback, Quote, Status, Ticket, TicketComment, TicketEvent, confirmation_code_new
 from tickets.notices import merchant_notify, sentence, staff_notify, technician_notify
 from tickets.permissions import Action, Facts, can_transition, party_of, require, transition_refusal
@@ -617,6 +618,7 @@ def ticket_resolve(
         if assignment is not None:
             Assignment.objects.filter(pk=assignment.pk).update(completed_at=now)
         completion_record(ticket=ticket, report=report, completion=completion, by=by, now=now)
+        ticket_facts_changed(ticket)
         merchant_notify(
             ticket=ticket,
             compose=lambda: (
@@ -659,6 +661,7 @@ def ticket_cancel(*, ticket: Ticket, by, reason: str = "") -> Ticket:
         if ticket.status == Status.WAITING_MERCHANT:
             fields.update(paused_at=None, paused_from_status="")
         _move(ticket, Status.CANCELLED, by=by, now=now, fields=fields, message=reason)
+        ticket_repeats_changed(ticket)
         Assignment.objects.active().filter(ticket=ticket).update(released_at=now)
         Quote.objects.filter(ticket=ticket, status=Quote.Status.PENDING).update(
             status=Quote.Status.DECLINED, decided_at=now
@@ -847,6 +850,7 @@ def ticket_reopen(*, ticket: Ticket, by, reason: str) -> Ticket:
             fields["restored_at"] = None  # restored by the repair that did not hold (not by a swap or loan)
         _move(ticket, Status.ACKNOWLEDGED, by=by, now=now, fields=fields)
         ticket_event_record(ticket=ticket, kind=TicketEvent.Kind.REOPENED, by=by, now=now, message=reason)
+        ticket_facts_changed(ticket)
         staff_notify(
             ticket=ticket,
             role=User.Role.DISPATCHER,

@@ -13,6 +13,7 @@ from technicians.models import Assignment, PartUsed, RepairReport, Visit
 from tests import factories
 from tests.dashboard.conftest import NOW, make_ticket, view_of
 from tests.helpers import at
+from tickets.facts import ticket_facts_fill, ticket_minutes_fill
 from tickets.models import Feedback, Kind, Status, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -163,6 +164,7 @@ class TestDurations:
     def test_mean_and_nearest_rank_90th_percentile(self, manager, shop):
         for hours in range(1, 11):
             make_ticket(shop, FILED, responded_at=FILED + hours * H, restored_at=FILED + 2 * hours * H)
+        ticket_minutes_fill()  # rows written by hand: the minutes the services would have stored
 
         result = figures.durations_figure(view_of(manager))
 
@@ -173,11 +175,32 @@ class TestDurations:
     def test_the_fallback_without_percentile_disc_agrees(self, manager, shop):
         for hours in (3, 1, 7, 2, 30, 5, 4):
             make_ticket(shop, FILED, responded_at=FILED + hours * H)
+        ticket_minutes_fill()
         view = view_of(manager)
 
-        fallback = figures._percentile_fallback(view.tickets(), "responded_at", 7, 0.9)
+        fallback = figures._percentile_fallback(view.tickets(), "respond", 7, 0.9)
 
         assert fallback == figures.durations_figure(view)["respond"].p90 == 30 * H
+
+        assert figures._percentile_fallback(view.tickets(), "downtime", 0, 0.9) is None
+
+    # Office hours 09:00-18:00: Friday 10-18 and Monday 9-10. Around the clock: every hour to respond,
+    # working days only to resolve (Friday 10:00 to midnight and Monday to 10:00).
+    @pytest.mark.parametrize(
+        "office_hours, respond, resolve", [(True, 9 * H, 9 * H), (False, 72 * H, 24 * H)], ids=["office", "clock"]
+    )
+    def test_times_count_working_time_where_the_policy_does(self, manager, shop, office_hours, respond, resolve):
+        """Filed on Friday 20 November at 10:00, responded to and resolved on Monday at 10:00."""
+        monday = at(2026, 11, 23, 10)
+        policy = factories.SLAPolicyFactory(name="Policy", business_hours_only=office_hours)
+        make_ticket(shop, FILED, sla_policy=policy, responded_at=monday, resolved_at=monday, restored_at=monday)
+        ticket_minutes_fill()
+
+        result = figures.durations_figure(view_of(manager))
+
+        assert (result["respond"].mean, result["respond"].p90) == (respond, respond)
+        assert (result["resolve"].mean, result["resolve"].p90) == (resolve, resolve)
+        assert result["downtime"].mean == 72 * H  # downtime is the merchant's: every hour counts
 
 
 class TestRepairs:
@@ -201,6 +224,7 @@ class TestRepairs:
         repaired(stayed)
         make_ticket(shop, at(2026, 10, 31, 10), device=came_back)  # 30 days to the minute
         make_ticket(shop, at(2026, 11, 1, 10, 1), device=stayed)  # a day and a minute more
+        ticket_facts_fill()  # rows written by hand: the facts the services would have stored
         view = view_of(manager, "period=custom&start=2026-09-01&end=2026-11-25")
 
         result = figures.repairs_figure(view)
@@ -220,6 +244,7 @@ class TestRepairs:
         device = factories.DeviceFactory(merchant=shop)
         repaired(device)
         make_ticket(shop, at(2026, 10, 5, 10), device=device, status=Status.CANCELLED, cancelled_at=at(2026, 10, 5, 11))
+        ticket_facts_fill()
 
         result = figures.repairs_figure(view_of(manager, "period=custom&start=2026-09-01&end=2026-11-25"))
 
@@ -237,6 +262,7 @@ class TestRepairs:
                     ticket=ticket, assignment=assignment, technician=technician, at=ticket.created_at + hour * H,
                     code_matched=True, verified=True,
                 )  # fmt: skip
+        ticket_facts_fill()
         view = view_of(manager, "period=custom&start=2026-09-01&end=2026-11-25")
 
         result = figures.repairs_figure(view)
@@ -317,6 +343,7 @@ def test_every_compliance_number_matches_its_drill_down(manager, shop):
 
 def test_every_figure_computes_in_a_bounded_number_of_queries(manager, shop, terminal, django_assert_max_num_queries):
     make_ticket(shop, FILED, device=terminal, responded_at=FILED + H)
+    ticket_minutes_fill()
 
     with django_assert_max_num_queries(30):
         result = figures.figures_compute(view_of(manager, "period=90d"))
