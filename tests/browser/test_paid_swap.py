@@ -116,6 +116,8 @@ def test_a_quoted_repair_ends_in_a_swap_and_the_receipt_charges_the_quote(
     office.goto("/devices/PAX-A920-9400/")
     assert office.inner_text("[data-testid=device-status]").startswith("In repair")
     assert "PAX-A920-9499" in office.inner_text("[data-testid=movements]")
+    assert office.eval_on_selector("[data-testid=movements]", "e => getComputedStyle(e).listStyleType") == "none"
+    assert office.text_content("#id_move-warehouse option[value='']") == "— choose —"
     assert office.title().startswith("PAX-A920-9400 · ")
     assert "<" not in office.title()
     office.goto("/devices/PAX-A920-9499/")
