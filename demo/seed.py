@@ -414,9 +414,11 @@ DEMO_TICKETS = [
     # Out of warranty: quoted (card reader ¥210 + one visit ¥80), declined: returned unrepaired, nothing charged.
     ("demo-22", "merchant", "NL-N910-0003", "repair", "card_reader", "low", "插卡偶尔读不到，挥卡正常。", ["assign", "accept", "check_in", "quote", "decline"]),
     # Swapped on site (换机): PAX-A920-9001 from the Shanghai depot takes the TID/MID; the faulty one is in repair.
-    ("demo-23", "merchant", "PAX-A920-0012", "repair", "power", "urgent", "终端反复重启，无法完成交易。", ["assign", "accept", "check_in", "swap"]),
+    # Filed two hours before the swap, so the merchant was down two hours.
+    ("demo-23", "merchant", "PAX-A920-0012", "repair", "power", "urgent", "终端反复重启，无法完成交易。", ["backdate:2", "assign", "accept", "check_in", "swap"]),
     # A loaner (备机) while the merchant's own terminal is repaired at the depot: service restored, repair still open.
-    ("demo-24", "merchant", "SUNMI-P2-0013", "repair", "card_reader", "high", "读卡器完全无反应。", ["assign", "accept", "check_in", "lend"]),
+    # Filed five hours before the loaner came, so the merchant was down five hours.
+    ("demo-24", "merchant", "SUNMI-P2-0013", "repair", "card_reader", "high", "读卡器完全无反应。", ["backdate:5", "assign", "accept", "check_in", "lend"]),
 ]  # fmt: skip
 
 # Where the demo terminals stand: the first verified visit of a site without coordinates teaches them

@@ -18,7 +18,10 @@ class DeviceMoveForm(forms.Form):
         initial=STOCK,
     )
     warehouse = forms.ModelChoiceField(
-        label=_("Warehouse"), queryset=Warehouse.objects.filter(active=True).select_related("region"), required=False
+        label=_("Warehouse"),
+        queryset=Warehouse.objects.filter(active=True).select_related("region"),
+        required=False,
+        empty_label=_("— choose —"),
     )
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 

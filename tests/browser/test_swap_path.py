@@ -76,6 +76,7 @@ def test_a_dispatcher_lends_and_takes_back_a_loaner_on_the_desktop(open_page, on
     page.click("[data-testid=lend]")
     page.wait_for_selector("text=Loaner lent; the merchant's terminal goes to the depot for repair.")
     assert "SUNMI-P2-7888" in page.inner_text("[data-testid=loan-out]")
+    assert "not yet · out for 0 days" in page.inner_text("[data-testid=loan-out]")
     assert "down for" in page.inner_text("[data-testid=downtime]")
     page.screenshot(path=str(tmp_path / "loan-desktop.png"), full_page=True)
     page.click("[data-testid=loan-return]")

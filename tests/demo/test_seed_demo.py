@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.core.management import call_command
 
@@ -82,6 +84,8 @@ def test_the_demo_swap_and_loan_are_consistent(capsys):
     assert (replacement.status, replacement.merchant, replacement.tid) == (Device.Status.DEPLOYED, merchant, "10000012")
     swap_ticket = Ticket.objects.get(reports__replacement_serial="PAX-A920-9001")
     assert swap_ticket.status == Status.RESOLVED and swap_ticket.restored_at == swap_ticket.resolved_at
+    # The merchants were down a while, as in life: two hours until the swap, five until the loaner.
+    assert datetime.timedelta(hours=2) <= swap_ticket.restored_at - swap_ticket.created_at < datetime.timedelta(hours=3)
     assert replacement.movements.filter(kind=DeviceMovement.Kind.SWAPPED_IN, ticket=swap_ticket).exists()
 
     loan = Loan.objects.get(returned_at__isnull=True)
@@ -89,4 +93,5 @@ def test_the_demo_swap_and_loan_are_consistent(capsys):
     assert (loan.own_device.status, loan.own_device.merchant) == (Device.Status.IN_REPAIR, merchant)
     assert (loan.loaner.status, loan.loaner.tid) == (Device.Status.DEPLOYED, "10000013")
     assert loan.ticket.status == Status.ON_SITE and loan.ticket.restored_at == loan.lent_at
+    assert datetime.timedelta(hours=5) <= loan.lent_at - loan.ticket.created_at < datetime.timedelta(hours=6)
     assert Device.objects.filter(status=Device.Status.IN_STOCK, warehouse__isnull=False).count() >= 4

@@ -11,7 +11,14 @@ from django.utils import timezone
 from possystem.errors import ActionNotAllowed, InvalidInput, StateConflict, TransitionNotAllowed
 from sla.models import SLACheck
 from sla.selectors import ticket_is_breached, ticket_sla_status
-from tests.factories import DeviceFactory, SparePartFactory, WarehouseFactory, file_ticket, stock_of
+from tests.factories import (
+    DeviceFactory,
+    SparePartFactory,
+    WarehouseFactory,
+    device_in_stock,
+    file_ticket,
+    stock_of,
+)
 from tests.helpers import check_in
 from tests.helpers import quote as send_quote
 from tickets import services
@@ -139,6 +146,25 @@ def test_the_charge_is_the_approved_quote(out_of_warranty, merchant, technician,
         quote.parts_amount, quote.labour_amount, Decimal("500.00"),
     )  # fmt: skip
     assert stock_of(screen) == 4
+
+
+def test_a_swap_on_a_quoted_repair_is_charged_the_approved_quote_and_takes_no_part_on_site(
+    out_of_warranty, merchant, technician, screen
+):
+    """The merchant approved a price for a working terminal; the quoted screen is fitted to the
+    faulty terminal at the depot, so a swap on site charges the quote and takes nothing from stock."""
+    device_in_stock(serial_number="SWAP-IN-1", model=out_of_warranty.device.model)
+    quote = send_quote(out_of_warranty, technician.user, parts=[(screen, 1)])
+    quote_decide(quote=quote, by=merchant, approve=True)
+    report = services.ticket_resolve(
+        ticket=fresh(out_of_warranty),
+        by=technician.user,
+        outcome="swapped",
+        work_done="Swapped the terminal.",
+        replacement_serial="SWAP-IN-1",
+    )
+    assert (report.charged, report.total_charge, report.replacement_serial) == (True, Decimal("500.00"), "SWAP-IN-1")
+    assert stock_of(screen) == 5
 
 
 def test_an_out_of_warranty_repair_without_an_approved_quote_is_refused(out_of_warranty, technician, screen):
