@@ -28,7 +28,6 @@ from devices.lifecycle import (
     binding_give,
     binding_move,
     binding_of,
-    device_deploy,
     device_repaired,
     device_restock,
     device_to_repair,
@@ -40,7 +39,7 @@ from tickets.events import actor_user, ticket_event_record
 from tickets.models import Ticket, TicketEvent
 from tickets.notices import merchant_notify, staff_notify
 from tickets.permissions import Action, Facts, require
-from tickets.swaps import terminal_from_stock
+from tickets.swaps import stand_in_deploy, terminal_from_stock
 
 
 def loan_out_for(ticket: Ticket) -> Loan | None:
@@ -74,26 +73,10 @@ def loan_lend(*, ticket: Ticket, serial: str, by) -> Loan:
     try:
         with transaction.atomic():
             warehouse = loaner.warehouse
-            try:
-                device_deploy(
-                    device=loaner,
-                    merchant=ticket.merchant,
-                    site_address=own.site_address,
-                    region=own.region,
-                    latitude=own.latitude,
-                    longitude=own.longitude,
-                    by=by,
-                    ticket=ticket,
-                    kind=DeviceMovement.Kind.LENT,
-                    counterpart=own,
-                    now=now,
-                )
-            except StateConflict as error:
-                raise InvalidInput(
-                    _("Terminal %(serial)s was just taken by someone else; scan another one.")
-                    % {"serial": loaner.serial_number},
-                    field="serial",
-                ) from error
+            stand_in_deploy(
+                device=loaner, instead_of=own, ticket=ticket, by=by,
+                kind=DeviceMovement.Kind.LENT, now=now, field="serial",
+            )  # fmt: skip
             binding = binding_of(own)
             device_to_repair(device=own, by=by, ticket=ticket, keep_merchant=True, counterpart=loaner, now=now)
             binding_give(target=loaner, binding=binding)

@@ -107,31 +107,40 @@ def swap_checked(*, ticket: Ticket, outcome: str, replacement_serial: str, error
     return Swap(faulty=faulty, replacement=replacement)
 
 
-def swap_record(*, swap: Swap, ticket: Ticket, by, now=None) -> None:
-    """Inside the resolution's transaction: the replacement deployed in the faulty one's place with
-    its binding, the faulty one to the depot; both moves on the terminals' histories."""
-    now = now or timezone.now()
-    faulty, replacement = swap.faulty, swap.replacement
+def stand_in_deploy(*, device: Device, instead_of: Device, ticket: Ticket, by, kind: str, now, field: str) -> None:
+    """A terminal from stock deployed at the merchant's site in place of `instead_of` (a swap's
+    replacement, a loaner); another resolution or loan that took it first is a field error."""
     try:
         device_deploy(
-            device=replacement,
+            device=device,
             merchant=ticket.merchant,
-            site_address=faulty.site_address,
-            region=faulty.region,
-            latitude=faulty.latitude,
-            longitude=faulty.longitude,
+            site_address=instead_of.site_address,
+            region=instead_of.region,
+            latitude=instead_of.latitude,
+            longitude=instead_of.longitude,
             by=by,
             ticket=ticket,
-            kind=DeviceMovement.Kind.SWAPPED_IN,
-            counterpart=faulty,
+            kind=kind,
+            counterpart=instead_of,
             now=now,
         )
     except StateConflict as error:
         raise InvalidInput(
             _("Terminal %(serial)s was just taken by someone else; scan another one.")
-            % {"serial": replacement.serial_number},
-            field=FIELD,
+            % {"serial": device.serial_number},
+            field=field,
         ) from error
+
+
+def swap_record(*, swap: Swap, ticket: Ticket, by, now=None) -> None:
+    """Inside the resolution's transaction: the replacement deployed in the faulty one's place with
+    its binding, the faulty one to the depot; both moves on the terminals' histories."""
+    now = now or timezone.now()
+    faulty, replacement = swap.faulty, swap.replacement
+    stand_in_deploy(
+        device=replacement, instead_of=faulty, ticket=ticket, by=by,
+        kind=DeviceMovement.Kind.SWAPPED_IN, now=now, field=FIELD,
+    )  # fmt: skip
     binding = binding_of(faulty)
     device_to_repair(
         device=faulty,
