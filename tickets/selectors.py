@@ -246,11 +246,13 @@ def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
         )
     )
     if open_jobs:
+        # Only the last HISTORY_LENGTH repairs of each terminal (a window over each terminal's
+        # tickets), not every one it ever had: a busy terminal's history stays out of the page.
         history = (
             Ticket.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED))
             .prefetch_related(Prefetch("reports", queryset=RepairReport.objects.order_by("created_at", "pk")))
             .order_by("-resolved_at", "-pk")
-        )
+        )[:HISTORY_LENGTH]
         jobs = (
             jobs.active()
             .prefetch_related(Prefetch("ticket__device__tickets", queryset=history, to_attr="repairs"))
