@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Merchant
 from accounts.scoping import is_staff_actor, visible_to
 from devices.models import Device, Loan, SparePart
-from possystem.seek import Key, SeekPage, seek_page
+from possystem.seek import Key, SeekPage, seek_page_by_ids
 from technicians.matching import Fit, Job, fit_of
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
 from technicians.selectors import for_matching
@@ -140,8 +140,15 @@ def ticket_console(
 
 def console_page(tickets, *, after: str = "", size: int) -> SeekPage:
     """A page of the console's queue after the position `after` (a token from the page before), with
-    the queue's size counted up to a cap: three queries (rows, count, assignments) at any depth."""
-    return seek_page(tickets, keys=CONSOLE_ORDER, after=after, size=size)
+    the queue's size counted up to a cap: the page's ids (with the count on the first page), its
+    rows by id and their assignments; a later page counts apart."""
+    return seek_page_by_ids(
+        tickets,
+        keys=CONSOLE_ORDER,
+        rows=lambda ids: with_console_rows(Ticket.objects.filter(pk__in=ids)),
+        after=after,
+        size=size,
+    )
 
 
 def reports_prefetch(prefix: str = "") -> Prefetch:
