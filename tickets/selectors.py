@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Merchant
 from accounts.scoping import is_staff_actor, visible_to
 from devices.models import Device, Loan, SparePart
-from possystem.seek import Key, SeekPage, seek_page_by_ids
+from possystem.seek import Key, SeekPage, seek_page, seek_page_by_ids
 from technicians.matching import Fit, Job, fit_of
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
 from technicians.selectors import for_matching
@@ -138,10 +138,14 @@ def ticket_console(
     return tickets
 
 
-def console_page(tickets, *, after: str = "", size: int) -> SeekPage:
+def console_page(tickets, *, after: str = "", size: int, searched: bool = False) -> SeekPage:
     """A page of the console's queue after the position `after` (a token from the page before), with
-    the queue's size counted up to a cap: the page's ids (with the count on the first page), its
-    rows by id and their assignments; a later page counts apart."""
+    the queue's size counted up to a cap: three queries at any depth. The first page reads the ids
+    with the count, then the rows by id, then their assignments (possystem.seek.seek_page_by_ids);
+    a later page, and a search, whose count walks far down the index for the rows it keeps, read the
+    rows, the count, then the assignments."""
+    if searched:
+        return seek_page(tickets, keys=CONSOLE_ORDER, after=after, size=size)
     return seek_page_by_ids(
         tickets,
         keys=CONSOLE_ORDER,
