@@ -75,8 +75,8 @@ def test_the_ticket_page_costs_the_same_for_n_and_3n_events(
     assert page.count('data-kind="note"') == rounds
 
 
-# session, user, regions for the filter, the page of tickets, the queue's size (counted up to 200),
-# their assignments, unread notifications
+# session, user, regions for the filter, the first page's ids with the queue's size (counted up to
+# 200), the page's rows, their assignments, unread notifications
 CONSOLE_QUERIES = 7
 
 
