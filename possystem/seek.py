@@ -127,3 +127,27 @@ def seek_page(queryset, *, keys: tuple[Key, ...], after: str = "", size: int, co
         count=min(total, COUNT_CAP),
         count_capped=total > COUNT_CAP,
     )
+
+
+def seek_page_by_ids(queryset, *, keys: tuple[Key, ...], rows, after: str = "", size: int) -> SeekPage:
+    """`seek_page` for a queryset that joins many tables to draw its rows, first page: its ids are
+    sought on the filtered table alone, up to COUNT_CAP + 1 of them, which is the capped count as
+    well; `rows(ids)` (a queryset of the same model, unfiltered) loads the page's rows with
+    everything they show. Two queries, as `seek_page`: PostgreSQL plans a query with six joined
+    tables and the filters in several milliseconds, more than it takes to run; the narrow query plans
+    in a tenth of one and the load by primary key in about one. A later page (`after`) is
+    `seek_page`'s, whose count cannot share the page's query."""
+    model = queryset.model
+    if _decode(model, keys, after) is not None:
+        return seek_page(queryset, keys=keys, after=after, size=size)
+    narrow = ordered(queryset.select_related(None).prefetch_related(None), keys).values_list("pk", flat=True)
+    ids = list(narrow[: max(COUNT_CAP, size) + 1])
+    by_id = {row.pk: row for row in rows(ids[:size])} if ids else {}
+    page = [by_id[pk] for pk in ids[:size] if pk in by_id]
+    return SeekPage(
+        rows=page,
+        next_after=_encode(model, keys, page[-1]) if len(ids) > size and page else None,
+        first=True,
+        count=min(len(ids), COUNT_CAP),
+        count_capped=len(ids) > COUNT_CAP,
+    )

@@ -218,6 +218,13 @@ class Ticket(models.Model):
             # Repeat repairs on the dashboard (dashboard.figures._came_back): the repairs of one
             # terminal filed in a window, a range of this index instead of all the terminal's tickets.
             models.Index(fields=["device", "created_at"], condition=Q(kind="repair"), name="ticket_device_repairs"),
+            # A job card's repair history (tickets.selectors.job_list): a terminal's last resolved
+            # tickets, the first rows of this index instead of every resolved ticket in the system.
+            models.Index(
+                fields=["device", "-resolved_at", "-id"],
+                condition=Q(status__in=(Status.RESOLVED, Status.CLOSED)),
+                name="ticket_device_history",
+            ),
         ]
 
     def __str__(self):

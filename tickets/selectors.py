@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Merchant
 from accounts.scoping import is_staff_actor, visible_to
 from devices.models import Device, Loan, SparePart
-from possystem.seek import Key, SeekPage, seek_page
+from possystem.seek import Key, SeekPage, seek_page, seek_page_by_ids
 from technicians.matching import Fit, Job, fit_of
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit
 from technicians.selectors import for_matching
@@ -138,10 +138,21 @@ def ticket_console(
     return tickets
 
 
-def console_page(tickets, *, after: str = "", size: int) -> SeekPage:
+def console_page(tickets, *, after: str = "", size: int, searched: bool = False) -> SeekPage:
     """A page of the console's queue after the position `after` (a token from the page before), with
-    the queue's size counted up to a cap: three queries (rows, count, assignments) at any depth."""
-    return seek_page(tickets, keys=CONSOLE_ORDER, after=after, size=size)
+    the queue's size counted up to a cap: three queries at any depth. The first page reads the ids
+    with the count, then the rows by id, then their assignments (possystem.seek.seek_page_by_ids);
+    a later page, and a search, whose count walks far down the index for the rows it keeps, read the
+    rows, the count, then the assignments."""
+    if searched:
+        return seek_page(tickets, keys=CONSOLE_ORDER, after=after, size=size)
+    return seek_page_by_ids(
+        tickets,
+        keys=CONSOLE_ORDER,
+        rows=lambda ids: with_console_rows(Ticket.objects.filter(pk__in=ids)),
+        after=after,
+        size=size,
+    )
 
 
 def reports_prefetch(prefix: str = "") -> Prefetch:
@@ -246,11 +257,13 @@ def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
         )
     )
     if open_jobs:
+        # Only the last HISTORY_LENGTH repairs of each terminal (a window over each terminal's
+        # tickets), not every one it ever had: a busy terminal's history stays out of the page.
         history = (
             Ticket.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED))
             .prefetch_related(Prefetch("reports", queryset=RepairReport.objects.order_by("created_at", "pk")))
             .order_by("-resolved_at", "-pk")
-        )
+        )[:HISTORY_LENGTH]
         jobs = (
             jobs.active()
             .prefetch_related(Prefetch("ticket__device__tickets", queryset=history, to_attr="repairs"))

@@ -113,7 +113,10 @@ def ticket_console(request):
     if filters["region"] not in {r.code for r in regions}:
         filters["region"] = ""
     page = selectors.console_page(
-        selectors.ticket_console(actor=request.user, **filters), after=request.GET.get("after", ""), size=PAGE_SIZE
+        selectors.ticket_console(actor=request.user, **filters),
+        after=request.GET.get("after", ""),
+        size=PAGE_SIZE,
+        searched=bool(filters["search"]),
     )
     return render(
         request,

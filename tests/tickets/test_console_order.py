@@ -145,6 +145,36 @@ def test_the_queue_size_stops_counting_at_the_cap(dispatcher, queue, monkeypatch
     assert (page.count, page.count_capped) == (4, True)
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"status": ""}, {"status": "waiting_merchant"}, {"priority": "normal"}, {"assigned": "no"}, {"q": "RT-"}],
+)
+def test_the_first_page_by_ids_is_the_page_the_whole_query_gives(dispatcher, queue, monkeypatch, filters):
+    filters = {("search" if k == "q" else k): v for k, v in filters.items()}
+    tickets = selectors.ticket_console(actor=dispatcher, **filters)
+    for cap in (200, 3):
+        monkeypatch.setattr("possystem.seek.COUNT_CAP", cap)
+        whole = seek_page(tickets, keys=selectors.CONSOLE_ORDER, size=2)
+        by_ids = selectors.console_page(tickets, size=2)
+        assert by_ids.rows == whole.rows and by_ids.rows
+        assert (by_ids.count, by_ids.count_capped, by_ids.next_after, by_ids.first) == (
+            whole.count,
+            whole.count_capped,
+            whole.next_after,
+            True,
+        )
+
+
+def test_the_first_page_of_the_console_loads_its_rows_by_id(dispatcher, queue, django_assert_num_queries):
+    page_ids = selectors.ticket_console(actor=dispatcher)
+    # the ids (with the capped count), the rows with what they show, their assignments
+    with django_assert_num_queries(3) as captured:
+        page = selectors.console_page(page_ids, size=3)
+    ids_query, rows_query = captured.captured_queries[0]["sql"], captured.captured_queries[1]["sql"]
+    assert "JOIN" not in ids_query and "JOIN" in rows_query
+    assert [t.pk for t in page.rows] and all(str(t.pk) in rows_query for t in page.rows)
+
+
 def walk(client, url, monkeypatch, marker):
     """Every page of a list, following its "Next" link; the rows' `marker` values in order."""
     import re

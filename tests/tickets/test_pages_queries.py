@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tests.factories import TechnicianFactory, device_in_warranty, file_ticket
 from tests.tickets.pages import png
-from tickets import services
+from tickets import selectors, services
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +75,8 @@ def test_the_ticket_page_costs_the_same_for_n_and_3n_events(
     assert page.count('data-kind="note"') == rounds
 
 
-# session, user, regions for the filter, the page of tickets, the queue's size (counted up to 200),
-# their assignments, unread notifications
+# session, user, regions for the filter, the first page's ids with the queue's size (counted up to
+# 200), the page's rows, their assignments, unread notifications
 CONSOLE_QUERIES = 7
 
 
@@ -113,3 +113,24 @@ def test_the_jobs_page_costs_the_same_for_n_and_3n_jobs(client, merchant, dispat
         page = client.get(reverse("tickets:jobs")).content.decode()
     assert all(t.number in page for t in tickets)
     assert page.count("Fixed remotely") == count  # each job card shows the terminal's repair history
+
+
+def test_a_job_card_loads_only_the_last_repairs_of_its_terminal(client, merchant, dispatcher):
+    technician = TechnicianFactory()
+    device = device_in_warranty(merchant.merchant)
+    earlier = [file_ticket(merchant, device, fault_category=f) for f in ("printer", "screen", "battery", "card_reader")]
+    for ticket in earlier:
+        services.ticket_acknowledge(ticket=ticket, by=dispatcher)
+        services.ticket_resolve(ticket=ticket, by=dispatcher, outcome="remote", work_done="Restarted it.")
+    job = file_ticket(merchant, device)
+    services.ticket_assign(ticket=job, technician=technician, by=dispatcher)
+
+    (card,) = selectors.job_list(actor=technician.user)
+    repairs = card.ticket.device.repairs
+    assert [t.number for t in repairs] == [t.number for t in reversed(earlier)][: selectors.HISTORY_LENGTH]
+    assert all(t.report is not None for t in repairs)
+    client.force_login(technician.user)
+    history = client.get(reverse("tickets:jobs")).content.decode().split('data-testid="repair-history"')[1]
+    history = history.split("</dd>")[0]
+    assert history.count("Fixed remotely") == selectors.HISTORY_LENGTH
+    assert "Receipt printer" not in history  # the oldest repair is beyond the card's history
