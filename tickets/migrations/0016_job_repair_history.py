@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0012_event_kinds_loans"),
+        ("tickets", "0015_ticket_facts_fill"),
     ]
 
     operations = [
