@@ -22,7 +22,6 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,40 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "possystem_dashboard_bench"
 
+import benchmarks.api as api  # noqa: E402  (the bench database helpers)
 
-def bench_env() -> dict:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/possystem_dashboard")
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=base.rsplit("/", 1)[0] + "/" + BENCH_DB,
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
-        CELERY_QUEUE="possystem-dashboard-bench",
-        CACHE_KEY_PREFIX="possystem-dashboard-bench",
-        DJANGO_DEBUG="false",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="possystem.settings",
-    )
-    return env
-
-
-def create_database(env: dict) -> None:
-    import psycopg2
-
-    admin = env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
-    connection = psycopg2.connect(admin)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        if cursor.fetchone() is None:
-            cursor.execute(f"CREATE DATABASE {BENCH_DB}")
-    connection.close()
-
-
-def manage(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return result.stdout
+# The bench database, its environment and `manage.py` runs are benchmarks/api.py's, on a database of
+# this benchmark's own.
+api.BENCH_DB = BENCH_DB
+bench_env, create_database, manage = api.bench_env, api.create_database, api.manage
 
 
 # Regions, 1,000 merchants over three partners, 10 terminals each over three models and three firmware
