@@ -86,7 +86,7 @@ def ticket_sla_changed(
     *, ticket, now: datetime.datetime, calendar: WorkingCalendar | None = None, filed: bool = False
 ) -> None:
     """Keep the scanner's index in step with the ticket. Called inside the transaction of every
-    change to a ticket's status, deadlines or milestones (tickets.services._move, filing).
+    change to a ticket's status, deadlines or milestones (tickets.services.status_move, filing).
 
     Deletes the ticket's checks first: if the scanner holds one, this waits for its batch to
     commit, and the escalations read next include what that batch fired. Keeps `Ticket.next_due`

@@ -38,7 +38,7 @@ from tickets.notices import merchant_notify, staff_notify, technician_notify
 from tickets.permissions import Action, Facts, party_of, require
 
 # The services' transition mechanics: a quote's answer moves the ticket like any other step.
-from tickets.services import _move, _pause, _resume
+from tickets.services import clock_pause, clock_resume, status_move
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def quote_send(*, ticket: Ticket, by, lines, note: str = "") -> Quote:
     now = timezone.now()
     with transaction.atomic():
         if ticket.status != Status.WAITING_MERCHANT:
-            _pause(ticket, by=by, now=now, reason=_("Waiting for the merchant to approve a quote."))
+            clock_pause(ticket, by=by, now=now, reason=_("Waiting for the merchant to approve a quote."))
         superseded = list(
             Quote.objects.filter(ticket=ticket, status=Quote.Status.APPROVED).values_list("pk", flat=True)
         )
@@ -201,7 +201,7 @@ def quote_decide(*, quote: Quote, by, approve: bool) -> Quote:
         if not approve:
             _return_unrepaired(ticket, by=by, now=now, message=_("The merchant declined the quote."))
         elif ticket.status == Status.WAITING_MERCHANT:
-            _resume(ticket, by=by, now=now)
+            clock_resume(ticket, by=by, now=now)
     return quote
 
 
@@ -213,7 +213,7 @@ def _return_unrepaired(ticket: Ticket, *, by, now: datetime.datetime, message: s
     if ticket.status == Status.WAITING_MERCHANT:
         moved = deadlines_after_pause(ticket=ticket, paused_at=ticket.paused_at, resumed_at=now)
         fields.update(moved.as_fields(), paused_at=None, paused_from_status="")
-    _move(ticket, Status.RETURNED_UNREPAIRED, by=by, now=now, fields=fields, message=message)
+    status_move(ticket, Status.RETURNED_UNREPAIRED, by=by, now=now, fields=fields, message=message)
     released = list(Assignment.objects.active().filter(ticket=ticket).select_related("technician__user"))
     Assignment.objects.filter(pk__in=[a.pk for a in released]).update(released_at=now)
     for assignment in released:

@@ -45,7 +45,7 @@ from tickets.swaps import swap_checked, swap_record
 # --- the mechanics of a transition ---------------------------------------------------------------
 
 
-def _move(
+def status_move(
     ticket: Ticket,
     to_status: str,
     *,
@@ -101,7 +101,7 @@ def ticket_acknowledge(*, ticket: Ticket, by, message: str = "") -> Ticket:
     now = timezone.now()
     with transaction.atomic():
         fields = {} if ticket.responded_at else {"responded_at": now}
-        _move(ticket, Status.ACKNOWLEDGED, by=by, now=now, fields=fields, message=message)
+        status_move(ticket, Status.ACKNOWLEDGED, by=by, now=now, fields=fields, message=message)
     return ticket
 
 
@@ -135,12 +135,14 @@ def ticket_assign(
         )
     with transaction.atomic():
         if ticket.status == Status.NEW:
-            _move(ticket, Status.ACKNOWLEDGED, by=by, now=now, fields={"responded_at": ticket.responded_at or now})
+            status_move(
+                ticket, Status.ACKNOWLEDGED, by=by, now=now, fields={"responded_at": ticket.responded_at or now}
+            )
         previous = list(
             Assignment.objects.active().select_for_update().filter(ticket=ticket).select_related("technician__user")
         )
         Assignment.objects.filter(pk__in=[a.pk for a in previous]).update(released_at=now)
-        _move(
+        status_move(
             ticket,
             Status.DISPATCHED,
             by=by,
@@ -222,7 +224,7 @@ def assignment_decline(*, assignment: Assignment, by, reason: str) -> Ticket:
         updated = Assignment.objects.active().filter(pk=assignment.pk).update(released_at=now, declined_at=now)
         if updated != 1:
             raise StateConflict(_("This job is no longer yours."))
-        _move(ticket, Status.ACKNOWLEDGED, by=by, now=now, data={"declined": assignment.technician.user.username})
+        status_move(ticket, Status.ACKNOWLEDGED, by=by, now=now, data={"declined": assignment.technician.user.username})
         ticket_event_record(
             ticket=ticket,
             kind=TicketEvent.Kind.DECLINED,
@@ -320,7 +322,7 @@ def ticket_check_in(
         distance = None
         if location and site.latitude is not None:
             distance = visits.distance_m(location[0], location[1], site.latitude, site.longitude)
-        _move(
+        status_move(
             ticket,
             Status.ON_SITE,
             by=by,
@@ -449,7 +451,7 @@ def ticket_visit_record(*, ticket: Ticket, by, reason: str) -> Visit:
         assignment = Assignment.objects.active().select_related("technician").filter(ticket=ticket).first()
         if assignment is None:
             raise StateConflict(_("Nobody is assigned to this ticket any more."))
-        _move(ticket, Status.ON_SITE, by=by, now=now, fields={"visited_at": ticket.visited_at or now})
+        status_move(ticket, Status.ON_SITE, by=by, now=now, fields={"visited_at": ticket.visited_at or now})
         visit = _visit_write(ticket, assignment, by=by, now=now, reason=reason)
         ticket_event_record(
             ticket=ticket,
@@ -520,7 +522,7 @@ def visit_reject(*, visit: Visit, by, reason: str) -> Visit:
         visit.rejected_by, visit.rejected_at, visit.rejection_reason = actor_user(by), now, reason
         # Still standing: visits not rejected (a verified one would have met the milestone).
         standing = Visit.objects.filter(ticket=ticket, rejected_at__isnull=True).order_by("at")
-        _move(
+        status_move(
             ticket,
             Status.DISPATCHED,
             by=by,
@@ -590,7 +592,7 @@ def ticket_resolve(
     now = timezone.now()
     with transaction.atomic():
         assignment = Assignment.objects.active().filter(ticket=ticket).select_related("technician").first()
-        _move(
+        status_move(
             ticket,
             Status.RESOLVED,
             by=by,
@@ -648,7 +650,7 @@ def ticket_close(*, ticket: Ticket, by=None, message: str = "") -> Ticket:
     require(Action.CLOSE, by, ticket)
     now = timezone.now()
     with transaction.atomic():
-        _move(ticket, Status.CLOSED, by=by, now=now, fields={"closed_at": now}, message=message)
+        status_move(ticket, Status.CLOSED, by=by, now=now, fields={"closed_at": now}, message=message)
     return ticket
 
 
@@ -660,7 +662,7 @@ def ticket_cancel(*, ticket: Ticket, by, reason: str = "") -> Ticket:
         fields = {"cancelled_at": now}
         if ticket.status == Status.WAITING_MERCHANT:
             fields.update(paused_at=None, paused_from_status="")
-        _move(ticket, Status.CANCELLED, by=by, now=now, fields=fields, message=reason)
+        status_move(ticket, Status.CANCELLED, by=by, now=now, fields=fields, message=reason)
         ticket_repeats_changed(ticket)
         Assignment.objects.active().filter(ticket=ticket).update(released_at=now)
         Quote.objects.filter(ticket=ticket, status=Quote.Status.PENDING).update(
@@ -676,12 +678,12 @@ def ticket_pause(*, ticket: Ticket, by, reason: str) -> Ticket:
         raise InvalidInput(_("Say what you are waiting for."), field="reason")
     now = timezone.now()
     with transaction.atomic():
-        _pause(ticket, by=by, now=now, reason=reason)
+        clock_pause(ticket, by=by, now=now, reason=reason)
     return ticket
 
 
-def _pause(ticket: Ticket, *, by, now, reason: str) -> None:
-    _move(
+def clock_pause(ticket: Ticket, *, by, now, reason: str) -> None:
+    status_move(
         ticket,
         Status.WAITING_MERCHANT,
         by=by,
@@ -699,15 +701,15 @@ def ticket_resume(*, ticket: Ticket, by, message: str = "") -> Ticket:
     require(Action.RESUME, by, ticket)
     now = timezone.now()
     with transaction.atomic():
-        _resume(ticket, by=by, now=now, message=message)
+        clock_resume(ticket, by=by, now=now, message=message)
     return ticket
 
 
-def _resume(ticket: Ticket, *, by, now, message: str = "") -> None:
+def clock_resume(ticket: Ticket, *, by, now, message: str = "") -> None:
     before = {name: ticket_field_iso(ticket, name) for name in ("respond_by", "onsite_by", "resolve_by")}
     moved = deadlines_after_pause(ticket=ticket, paused_at=ticket.paused_at, resumed_at=now)
     paused_for = now - ticket.paused_at
-    _move(
+    status_move(
         ticket,
         ticket.paused_from_status,
         by=by,
@@ -780,7 +782,7 @@ def ticket_comment_add(*, ticket: Ticket, by, body: str, internal: bool = False,
             and ticket.status == Status.WAITING_MERCHANT
             and not Quote.objects.filter(ticket=ticket, status=Quote.Status.PENDING).exists()
         ):
-            _resume(ticket, by=by, now=now)
+            clock_resume(ticket, by=by, now=now)
     return comment
 
 
@@ -829,7 +831,7 @@ def ticket_feedback_give(*, ticket: Ticket, by, rating: int, comment: str = "") 
             )
             ticket_event_record(ticket=ticket, kind=TicketEvent.Kind.FEEDBACK, by=by, now=now, data={"rating": rating})
             if ticket.status == Status.RESOLVED:
-                _move(ticket, Status.CLOSED, by=None, now=now, fields={"closed_at": now})
+                status_move(ticket, Status.CLOSED, by=None, now=now, fields={"closed_at": now})
     except IntegrityError as error:
         raise StateConflict(_("You have already rated this service. Thank you!"), code="already_rated") from error
     return feedback
@@ -848,7 +850,7 @@ def ticket_reopen(*, ticket: Ticket, by, reason: str) -> Ticket:
         fields = {"resolved_at": None}
         if ticket.restored_at == ticket.resolved_at:
             fields["restored_at"] = None  # restored by the repair that did not hold (not by a swap or loan)
-        _move(ticket, Status.ACKNOWLEDGED, by=by, now=now, fields=fields)
+        status_move(ticket, Status.ACKNOWLEDGED, by=by, now=now, fields=fields)
         ticket_event_record(ticket=ticket, kind=TicketEvent.Kind.REOPENED, by=by, now=now, message=reason)
         ticket_facts_changed(ticket)
         staff_notify(
@@ -873,7 +875,7 @@ def tickets_close_resolved(*, now: datetime.datetime | None = None, batch: int =
     ]:
         try:
             with transaction.atomic():
-                _move(
+                status_move(
                     ticket,
                     Status.CLOSED,
                     by=None,
