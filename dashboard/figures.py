@@ -17,17 +17,12 @@ so every repair figure is a plain count. The compliance counts follow the SLA en
 """
 
 import datetime
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
-    Aggregate,
-    Avg,
     Count,
     DecimalField,
-    DurationField,
     Exists,
     ExpressionWrapper,
     F,
@@ -38,17 +33,25 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.models import Region
-from dashboard.filters import LOCAL, View
+from dashboard.filters import View
+from dashboard.rollups import (
+    mean_of,
+    p90_of,
+    period_sums,
+    period_sums_by,
+    repair_groups,
+    resolved_repairs,
+)
 from devices.models import DeviceModel
 from sla.deadlines import MILESTONES
 from sla.models import Escalation, Level, Milestone, SLACheck
 from sla.selectors import STATE_LABELS, Compliance, at_risk_open, breached_open, breached_q, milestone_outcome_q
 from technicians.models import Assignment, PartUsed, RepairReport, Technician, Visit, active_assignment_q
-from tickets.models import OPEN_STATUSES, Feedback, Kind, Status
+from tickets.models import OPEN_STATUSES, Feedback, Status
 
 OUTCOMES = ("on_time", "late", "missed", "pending")
 SLA_STATES = ("breached", "at_risk", "paused", "on_track")
@@ -57,34 +60,19 @@ LIST_LIMIT = 10
 # --- durations ------------------------------------------------------------------------------------
 
 
-class _PercentileDisc(Aggregate):
-    """PostgreSQL's nearest-rank percentile: the smallest value with at least `fraction` of the rows
-    at or below it (`_percentile_fallback` gives the same answer elsewhere)."""
-
-    function = "percentile_disc"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=fraction, **extra)
-
-
-def _elapsed(met_field: str) -> ExpressionWrapper:
-    return ExpressionWrapper(F(met_field) - F("created_at"), output_field=DurationField())
-
-
 @dataclass(frozen=True)
 class Duration:
     key: str
     label: str
     count: int
     mean: datetime.timedelta | None
+    # Nine tickets in ten took at most this long, to the step of the roll-ups' histogram
+    # (`dashboard.models.ROLLUP_EDGES`), never more than the longest.
     p90: datetime.timedelta | None
 
 
-# What each duration is measured in: minutes stored on the ticket when the milestone was met, on
-# the milestone's clock (working time where the policy counts working time: `sla.deadlines`), or for
-# downtime the elapsed time from filing to service restored.
-DURATION_MINUTES = {"respond": "respond_minutes", "onsite": "onsite_minutes", "resolve": "resolve_minutes"}
+# What each duration is measured on: the milestone's met time (its minutes, on its clock, are stored
+# on the ticket), or for downtime service restored.
 DURATION_FIELDS = {
     "respond": "responded_at",
     "onsite": "onsite_at",
@@ -93,63 +81,15 @@ DURATION_FIELDS = {
 }
 
 
-def _measure(key: str):
-    """The value averaged for a duration: stored minutes, or the elapsed interval for downtime."""
-    return F(DURATION_MINUTES[key]) if key in DURATION_MINUTES else _elapsed(DURATION_FIELDS[key])
-
-
-def _as_duration(key: str, value) -> datetime.timedelta | None:
-    if value is None or key not in DURATION_MINUTES:
-        return value
-    return datetime.timedelta(minutes=float(value))
-
-
-def _percentile_fallback(tickets: QuerySet, key: str, count: int, fraction: float):
-    """Nearest rank without `percentile_disc` (SQLite): the row at ceil(fraction × n) in order."""
-    if not count:
-        return None
-    rank = max(math.ceil(fraction * count), 1)
-    row = (
-        tickets.filter(**{f"{DURATION_FIELDS[key]}__isnull": False})
-        .annotate(measured=_measure(key))
-        .filter(measured__isnull=False)
-        .order_by("measured")
-        .values_list("measured", flat=True)[rank - 1 : rank]
-    )
-    return _as_duration(key, next(iter(row), None))
-
-
-def _duration_aggregates() -> dict:
-    postgres = connection.vendor == "postgresql"
-    aggregates = {}
-    for key, met in DURATION_FIELDS.items():
-        has = Q(**{f"{DURATION_MINUTES.get(key, met)}__isnull": False})
-        aggregates[f"{key}_n"] = Count("pk", filter=has)
-        aggregates[f"{key}_mean"] = Avg(_measure(key), filter=has)
-        if postgres:
-            output = DurationField() if key not in DURATION_MINUTES else None
-            extra = {"output_field": output} if output else {}
-            aggregates[f"{key}_p90"] = _PercentileDisc(_measure(key), 0.9, filter=has, **extra)
-    return aggregates
-
-
 def durations_figure(view: View, row: dict | None = None) -> dict[str, Duration]:
     """Mean and 90th percentile from filing to each milestone met (on the milestone's clock), and to
-    service restored. One query on PostgreSQL (none with `row`, the aggregates already read by
-    `figures_compute`)."""
-    tickets = view.tickets()
-    row = row or tickets.aggregate(**_duration_aggregates())
+    service restored. From the roll-ups' sums (`row`, when `figures_compute` already read them)."""
+    row = row or period_sums(view)
     labels = _duration_labels()
-    result = {}
-    for key in DURATION_FIELDS:
-        count = row[f"{key}_n"]
-        p90 = (
-            _as_duration(key, row[f"{key}_p90"])
-            if f"{key}_p90" in row
-            else _percentile_fallback(tickets, key, count, 0.9)
-        )
-        result[key] = Duration(key, labels[key], count, _as_duration(key, row[f"{key}_mean"]), p90)
-    return result
+    return {
+        key: Duration(key, labels[key], row[f"{key}_n"], mean_of(row, key), p90_of(row, key))
+        for key in DURATION_FIELDS
+    }
 
 
 def _duration_labels():
@@ -164,18 +104,9 @@ def _duration_labels():
 # --- compliance -----------------------------------------------------------------------------------
 
 
-def _compliance_aggregates(view: View) -> dict:
-    return {
-        f"{milestone}_{name}": Count("pk", filter=condition)
-        for milestone in Milestone
-        for name, condition in milestone_outcome_q(milestone, view.now).items()
-    }
-
-
 def compliance_figure(view: View, row: dict | None = None) -> list[Compliance]:
-    """Per milestone, for tickets filed in the period: on time, late, missed, pending. One query
-    (none with `row`)."""
-    counts = row or view.tickets().aggregate(**_compliance_aggregates(view))
+    """Per milestone, for tickets filed in the period: on time, late, missed, pending."""
+    counts = row or period_sums(view, [f"{m}_{name}" for m in Milestone for name in OUTCOMES])
     return [
         Compliance(
             milestone=milestone,
@@ -193,23 +124,12 @@ class Week:
 
 
 def compliance_trend_figure(view: View) -> list[Week]:
-    """Compliance per milestone per local week (Monday first) of filing. One query."""
-    aggregates = {
-        f"{milestone}_{name}": Count("pk", filter=condition)
-        for milestone in Milestone
-        for name, condition in milestone_outcome_q(milestone, view.now).items()
-        if name != "pending"
-    }
-    rows = (
-        view.tickets()
-        .annotate(week=TruncWeek("created_at", tzinfo=LOCAL))
-        .values("week")
-        .annotate(**aggregates)
-        .order_by("week")
-    )
+    """Compliance per milestone per local week (Monday first) of filing."""
+    names = [f"{milestone}_{name}" for milestone in Milestone for name in OUTCOMES if name != "pending"]
+    weeks = period_sums_by(view, "week", names)
     return [
         Week(
-            starts_on=_as_date(row["week"]),
+            starts_on=week,
             milestones={
                 milestone: Compliance(
                     milestone=milestone,
@@ -220,14 +140,8 @@ def compliance_trend_figure(view: View) -> list[Week]:
                 for milestone in Milestone
             },
         )
-        for row in rows
+        for week, row in sorted(weeks.items())
     ]
-
-
-def _as_date(value) -> datetime.date:
-    if isinstance(value, datetime.datetime):
-        return value.astimezone(LOCAL).date() if value.tzinfo else value.date()
-    return value
 
 
 # --- open tickets now ------------------------------------------------------------------------------
@@ -295,16 +209,11 @@ def _region_expression():
 
 def breaches_by_region_figure(view: View) -> list[tuple[Region | None, int, int]]:
     """Per region (the terminal's, else the merchant's): tickets filed in the period with a breached
-    milestone, and all tickets filed. Most breaches first. One query plus the regions."""
-    rows = list(
-        view.tickets()
-        .annotate(region_key=_region_expression())
-        .values("region_key")
-        .annotate(breached=Count("pk", filter=breached_q(view.now)), filed=Count("pk"))
-        .order_by("-breached", "region_key")
-    )
-    regions = Region.objects.in_bulk([row["region_key"] for row in rows if row["region_key"]])
-    return [(regions.get(row["region_key"]), row["breached"], row["filed"]) for row in rows]
+    milestone, and all tickets filed. Most breaches first."""
+    rows = period_sums_by(view, "region", ["breached", "filed"])
+    regions = Region.objects.in_bulk([key for key in rows if key])
+    ordered = sorted(rows.items(), key=lambda item: (-item[1]["breached"], item[0] is None, item[0] or 0))
+    return [(regions.get(key), row["breached"], row["filed"]) for key, row in ordered]
 
 
 # --- technicians ----------------------------------------------------------------------------------
@@ -356,7 +265,7 @@ def workload_figure(view: View) -> list[Workload]:
 
 
 def _resolved_repairs(view: View) -> QuerySet:
-    return view.tickets().filter(kind=Kind.REPAIR, resolved_at__isnull=False)
+    return resolved_repairs(view.tickets())
 
 
 def _not_first_time() -> Q:
@@ -394,23 +303,6 @@ class Repairs:
         return self.repeats / self.resolved if self.resolved else None
 
 
-def _repair_groups(view: View) -> list[dict]:
-    """Resolved repairs filed in the period, counted per (device model, firmware, technician of the
-    last report): repairs, fixed the first time, back within 30 days. One query over the facts stored
-    on each ticket (`tickets.facts`); the groups are few (models × firmware versions × technicians),
-    so the totals per dimension are summed from them."""
-    return list(
-        _resolved_repairs(view)
-        .values("device__model", "device__firmware_version", "fixed_by")
-        .annotate(
-            repairs=Count("pk"),
-            first_time=Count("pk", filter=Q(fixed_first_time=True)),
-            repeats=Count("pk", filter=Q(came_back=True)),
-        )
-        .order_by()
-    )
-
-
 def _per(groups: list[dict], key: str, label) -> list[RepeatRow]:
     totals: dict = {}
     for group in groups:
@@ -423,15 +315,15 @@ def _per(groups: list[dict], key: str, label) -> list[RepeatRow]:
 def repairs_figure(view: View) -> Repairs:
     """Resolved repairs filed in the period: fixed the first time, and back within 30 days, overall
     and per device model, firmware and technician. One query plus the names."""
-    groups = _repair_groups(view)
-    models = DeviceModel.objects.in_bulk({g["device__model"] for g in groups if g["device__model"]})
+    groups = repair_groups(view)
+    models = DeviceModel.objects.in_bulk({g["model"] for g in groups if g["model"]})
     people = Technician.objects.select_related("user").in_bulk({g["fixed_by"] for g in groups if g["fixed_by"]})
     return Repairs(
         resolved=sum(g["repairs"] for g in groups),
         first_time=sum(g["first_time"] for g in groups),
         repeats=sum(g["repeats"] for g in groups),
-        by_model=_per(groups, "device__model", lambda pk: str(models[pk]) if pk in models else "—"),
-        by_firmware=_per(groups, "device__firmware_version", lambda version: version or "—"),
+        by_model=_per(groups, "model", lambda pk: str(models[pk]) if pk in models else "—"),
+        by_firmware=_per(groups, "firmware", lambda version: version or "—"),
         by_technician=_per(groups, "fixed_by", lambda pk: str(people[pk]) if pk in people else _("Nobody recorded")),
     )
 
@@ -456,25 +348,18 @@ class Satisfaction:
         return self.rated / self.resolved if self.resolved else None
 
 
-def _satisfaction_aggregates() -> dict:
-    return {
-        "csat_resolved": Count("pk", filter=Q(resolved_at__isnull=False)),
-        "csat_rated": Count("feedback"),
-        "csat_average": Avg("feedback__rating"),
-    }
-
-
 def satisfaction_figure(view: View, row: dict | None = None) -> Satisfaction:
     """Ratings of tickets filed in the period: average, share of resolved tickets rated, the latest
-    comments. Two queries (one with `row`)."""
-    row = row or view.tickets().aggregate(**_satisfaction_aggregates())
+    comments."""
+    row = row or period_sums(view, ["resolved", "rated", "rating_sum"])
+    average = row["rating_sum"] / row["rated"] if row["rated"] else None
     comments = (
         Feedback.objects.filter(ticket__in=view.tickets().values("pk"))
         .exclude(comment="")
         .select_related("ticket__merchant")
         .order_by("-created_at", "-pk")[:5]
     )
-    return Satisfaction(row["csat_resolved"], row["csat_rated"], row["csat_average"], list(comments))
+    return Satisfaction(row["resolved"], row["rated"], average, list(comments))
 
 
 @dataclass(frozen=True)
@@ -507,15 +392,10 @@ class Revenue:
     amount: Decimal
 
 
-def revenue_figure(view: View) -> Revenue:
+def revenue_figure(view: View, row: dict | None = None) -> Revenue:
     """What merchants were charged for out-of-warranty work on tickets filed in the period."""
-    amount = ExpressionWrapper(
-        F("labour_charge") + F("parts_charge"), output_field=DecimalField(max_digits=14, decimal_places=2)
-    )
-    row = RepairReport.objects.filter(ticket__in=view.tickets().values("pk"), charged=True).aggregate(
-        tickets=Count("ticket", distinct=True), amount=Sum(amount)
-    )
-    return Revenue(row["tickets"], row["amount"] or Decimal("0.00"))
+    row = row or period_sums(view, ["charged", "charged_amount"])
+    return Revenue(row["charged"], row["charged_amount"] or Decimal("0.00"))
 
 
 @dataclass(frozen=True)
@@ -559,11 +439,10 @@ class Figures:
 
 
 def figures_compute(view: View) -> Figures:
-    """Every figure of the dashboard for `view`. The counts, times and ratings of the period's
-    tickets come from one pass over them; the other groups take a query or two each."""
-    row = view.tickets().aggregate(
-        filed=Count("pk"), **_compliance_aggregates(view), **_duration_aggregates(), **_satisfaction_aggregates()
-    )
+    """Every figure of the dashboard for `view`. The counts, times, ratings and revenue of the
+    period's tickets are read at once (`dashboard.rollups.period_sums`); the other groups take a
+    query or two each."""
+    row = period_sums(view)
     return Figures(
         view=view,
         filed=row["filed"],
@@ -578,7 +457,7 @@ def figures_compute(view: View) -> Figures:
         repairs=repairs_figure(view),
         satisfaction=satisfaction_figure(view, row),
         parts=parts_figure(view),
-        revenue=revenue_figure(view),
+        revenue=revenue_figure(view, row),
         visits=visits_figure(view),
     )
 
@@ -708,13 +587,11 @@ def summary_figure(view: View) -> dict:
     )
     open_escalations.update({row["level"]: row["n"] for row in rows})
     opened = open_figure(view)
-    durations = durations_figure(view)
-    repairs = _resolved_repairs(view).aggregate(
-        resolved=Count("pk"),
-        first_time=Count("pk", filter=Q(fixed_first_time=True)),
-        repeats=Count("pk", filter=Q(came_back=True)),
-    )
-    satisfaction = satisfaction_figure(view)
+    sums = period_sums(view)
+    durations = durations_figure(view, sums)
+    groups = repair_groups(view)
+    repairs = {name: sum(group[name] for group in groups) for name in ("repairs", "first_time", "repeats")}
+    satisfaction = satisfaction_figure(view, sums)
 
     def share(part, whole):
         return round(part / whole, 4) if whole else None
@@ -733,7 +610,7 @@ def summary_figure(view: View) -> dict:
                 "pending": row.pending,
                 "compliance": None if row.rate is None else round(row.rate, 4),
             }
-            for row in compliance_figure(view)
+            for row in compliance_figure(view, sums)
         },
         "open_escalations": open_escalations,
         # As before the dashboard moved: from the escalations and the index of due checks.
@@ -749,14 +626,14 @@ def summary_figure(view: View) -> dict:
         .values("ticket")
         .distinct()
         .count(),
-        "filed": view.tickets().count(),
+        "filed": sums["filed"],
         "open_tickets": opened.total,
         "durations": {
             key: {"count": d.count, "mean_seconds": seconds(d.mean), "p90_seconds": seconds(d.p90)}
             for key, d in durations.items()
         },
-        "first_time_fix_rate": share(repairs["first_time"], repairs["resolved"]),
-        "repeat_repair_rate": share(repairs["repeats"], repairs["resolved"]),
+        "first_time_fix_rate": share(repairs["first_time"], repairs["repairs"]),
+        "repeat_repair_rate": share(repairs["repeats"], repairs["repairs"]),
         "csat_average": None if satisfaction.average is None else round(satisfaction.average, 2),
         "csat_response_rate": share(satisfaction.rated, satisfaction.resolved),
     }

@@ -84,3 +84,96 @@ class Export(models.Model):
             return 100 if self.status == self.Status.READY else 0
         # Tickets filed meanwhile in an open-ended range can outnumber the count taken at the start.
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+# --- daily roll-ups (dashboard.rollups) ------------------------------------------------------------
+
+# The milestones and how each turned out, as `sla.selectors.milestone_outcome_q` names them.
+ROLLUP_MILESTONES = ("respond", "onsite", "resolve")
+ROLLUP_OUTCOMES = ("on_time", "late", "missed", "pending")
+# The times the dashboard reports a mean and a 90th percentile of.
+ROLLUP_MEASURES = ("respond", "onsite", "resolve", "downtime")
+# Upper edges, in minutes, of the histogram each time is kept in: "within 15 minutes", "within 30
+# minutes", ... "within 30 days". The 90th percentile is read from it as the first edge within which
+# nine tickets in ten fall (never more than the longest time seen), so it is as fine as these steps:
+# a quarter of an hour at first, then hours around the one-day and two-day promises.
+ROLLUP_EDGES = (
+    15, 30, 60, 90, 120, 180, 240, 360, 480, 600, 720, 960,
+    1200, 1440, 1920, 2400, 2880, 4320, 5760, 7200, 10080, 14400, 20160, 43200,
+)  # fmt: skip
+
+
+def rollup_count_names() -> list[str]:
+    """The roll-up's count columns, in the order `dashboard.rollups.ticket_sums` computes them."""
+    names = ["filed", "breached"]
+    names += [f"{m}_{o}" for m in ROLLUP_MILESTONES for o in ROLLUP_OUTCOMES]
+    for measure in ROLLUP_MEASURES:
+        names.append(f"{measure}_n")
+        names += [f"{measure}_within_{edge}" for edge in ROLLUP_EDGES]
+    names += ["resolved", "rated", "rating_sum", "charged"]
+    return names
+
+
+class DailyRollup(models.Model):
+    """The dashboard's sums over one local day's tickets of one region, partner, device model and
+    kind, for the tickets whose figures no longer change with the clock (every status but the four in
+    which the SLA clocks run). Kept by `dashboard.rollups.rollups_refresh`; never edited by hand."""
+
+    day = models.DateField()
+    region = models.ForeignKey("accounts.Region", null=True, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey("accounts.Partner", null=True, on_delete=models.CASCADE, related_name="+")
+    model = models.ForeignKey("devices.DeviceModel", null=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32)
+    # Totals of each time (minutes on the milestone's clock; downtime elapsed), for the means.
+    respond_total = models.BigIntegerField(default=0)
+    onsite_total = models.BigIntegerField(default=0)
+    resolve_total = models.BigIntegerField(default=0)
+    downtime_total = models.DurationField(null=True)
+    respond_longest = models.PositiveIntegerField(null=True)
+    onsite_longest = models.PositiveIntegerField(null=True)
+    resolve_longest = models.PositiveIntegerField(null=True)
+    downtime_longest = models.DurationField(null=True)
+    charged_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="rollup_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.kind}"
+
+
+class DailyRepairRollup(models.Model):
+    """Resolved repairs of one local day, per region, partner, device model, firmware and the
+    technician who fixed them: the repeat-repair and first-time-fix figures. Kept with `DailyRollup`."""
+
+    day = models.DateField()
+    region = models.ForeignKey("accounts.Region", null=True, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey("accounts.Partner", null=True, on_delete=models.CASCADE, related_name="+")
+    model = models.ForeignKey("devices.DeviceModel", null=True, on_delete=models.CASCADE, related_name="+")
+    firmware = models.CharField(max_length=64)
+    fixed_by = models.ForeignKey("technicians.Technician", null=True, on_delete=models.CASCADE, related_name="+")
+    repairs = models.PositiveIntegerField(default=0)
+    first_time = models.PositiveIntegerField(default=0)
+    repeats = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="repair_rollup_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.firmware}"
+
+
+class StaleDay(models.Model):
+    """A local day whose roll-ups a write has made stale: written by database triggers (a ticket,
+    its rating or repair report, its terminal or merchant changed), consumed by `rollups_refresh`.
+    Not unique on purpose: two transactions marking the same day never wait for each other."""
+
+    day = models.DateField()
+
+    def __str__(self):
+        return str(self.day)
+
+
+for _name in rollup_count_names():
+    DailyRollup.add_to_class(_name, models.PositiveIntegerField(default=0))
+del _name

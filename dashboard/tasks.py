@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from dashboard.exports import export_run, exports_sweep
+from dashboard.rollups import rollups_refresh
 from dashboard.weekly import weekly_summary_send
 
 
@@ -19,3 +20,8 @@ def exports_sweep_task() -> dict:
 @shared_task(name="dashboard.weekly_summary", ignore_result=True)
 def weekly_summary_task() -> int:
     return weekly_summary_send()
+
+
+@shared_task(name="dashboard.rollups_refresh", ignore_result=True)
+def rollups_refresh_task() -> int:
+    return rollups_refresh()

@@ -295,6 +295,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Exports: a job whose worker died is started again (or given up on), old files are deleted.
     "dashboard-exports-sweep": {"task": "dashboard.exports_sweep", "schedule": 60.0, "options": {"expires": 60.0}},
+    # The dashboard's daily roll-ups: the days writes have marked stale are built again.
+    "dashboard-rollups-refresh": {
+        "task": "dashboard.rollups_refresh",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
     # Monday 08:00 in CELERY_TIMEZONE (Asia/Shanghai): last week's summary to every manager.
     "dashboard-weekly-summary": {
         "task": "dashboard.weekly_summary",

@@ -161,28 +161,36 @@ class TestScoping:
 
 
 class TestDurations:
-    def test_mean_and_nearest_rank_90th_percentile(self, manager, shop):
+    def test_mean_and_90th_percentile_to_the_step_of_the_histogram(self, manager, shop):
         for hours in range(1, 11):
             make_ticket(shop, FILED, responded_at=FILED + hours * H, restored_at=FILED + 2 * hours * H)
         ticket_minutes_fill()  # rows written by hand: the minutes the services would have stored
 
         result = figures.durations_figure(view_of(manager))
 
-        assert (result["respond"].count, result["respond"].mean, result["respond"].p90) == (10, 5.5 * H, 9 * H)
-        assert (result["downtime"].mean, result["downtime"].p90) == (11 * H, 18 * H)
+        # The ninth of ten (nearest rank) took 9 h, in the histogram's step from 8 h to 10 h: nine in
+        # ten within 10 h. Downtime: the ninth took 18 h, in the step from 16 h to 20 h.
+        assert (result["respond"].count, result["respond"].mean, result["respond"].p90) == (10, 5.5 * H, 10 * H)
+        assert (result["downtime"].mean, result["downtime"].p90) == (11 * H, 20 * H)
         assert result["resolve"] == figures.Duration("resolve", "Time to resolve", 0, None, None)
 
-    def test_the_fallback_without_percentile_disc_agrees(self, manager, shop):
-        for hours in (3, 1, 7, 2, 30, 5, 4):
-            make_ticket(shop, FILED, responded_at=FILED + hours * H)
+    def test_the_90th_percentile_is_the_first_step_nine_in_ten_fall_within(self, manager, shop):
+        for _ in range(20):
+            make_ticket(shop, FILED, responded_at=FILED + datetime.timedelta(minutes=10))
+        for _ in range(2):
+            make_ticket(shop, FILED, responded_at=FILED + 5 * H)
         ticket_minutes_fill()
-        view = view_of(manager)
 
-        fallback = figures._percentile_fallback(view.tickets(), "respond", 7, 0.9)
+        result = figures.durations_figure(view_of(manager))["respond"]
 
-        assert fallback == figures.durations_figure(view)["respond"].p90 == 30 * H
+        assert (result.count, result.p90) == (22, datetime.timedelta(minutes=15))  # 20 of 22 within 15 min
 
-        assert figures._percentile_fallback(view.tickets(), "downtime", 0, 0.9) is None
+    def test_the_90th_percentile_is_never_longer_than_the_longest_time(self, manager, shop):
+        for minutes in (3, 5, 7):
+            make_ticket(shop, FILED, responded_at=FILED + datetime.timedelta(minutes=minutes))
+        ticket_minutes_fill()
+
+        assert figures.durations_figure(view_of(manager))["respond"].p90 == datetime.timedelta(minutes=7)
 
     # Office hours 09:00-18:00: Friday 10-18 and Monday 9-10. Around the clock: every hour to respond,
     # working days only to resolve (Friday 10:00 to midnight and Monday to 10:00).

@@ -1,0 +1,390 @@
+"""Daily roll-ups: the dashboard's sums kept per local day, so that a year's view reads a few
+thousand rows instead of a million tickets.
+
+`ticket_sums(now)` is every sum the dashboard counts over a set of tickets: tickets filed, how each
+milestone turned out, the breached ones, the times to each milestone (count, total, longest and a
+histogram), ratings and out-of-warranty revenue. The same expressions serve three ways:
+
+- kept in `DailyRollup` per local day, region, partner, device model and kind (and the repairs in
+  `DailyRepairRollup` per firmware and technician as well), for the tickets whose figures no longer
+  move with the clock: every status but the four in which the SLA clocks run (a running ticket's
+  unmet milestone turns from pending to missed when its deadline passes, with no write at all);
+- over the running tickets of the period, read live (few: the last days' tickets and the
+  stragglers; `dashboard_running_created` finds them);
+- over all the period's tickets, read live, where no roll-up fits: a merchant or technician filter,
+  a caller who is neither staff nor a partner, or SQLite (the quick start), which keeps no roll-ups.
+
+A view's figures are the roll-ups' sums plus the live sums of its running tickets: the same numbers
+as the live path (tests/dashboard/test_rollups.py holds the two against each other), and a number
+and its drill-down list still agree.
+
+What keeps them: PostgreSQL triggers (migration 0002) write the local day of every non-running ticket
+that changes (and of tickets whose rating, repair report, terminal or merchant changes) into
+`StaleDay`; `rollups_refresh` rebuilds those days. The beat runs it every 30 seconds, and a reader
+runs it first too, so a figure is never older than the request that shows it.
+"""
+
+import datetime
+import math
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import (
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncWeek
+
+from accounts.scoping import is_staff_actor
+from dashboard.filters import LOCAL, View, local_midnight
+from dashboard.models import (
+    ROLLUP_EDGES,
+    ROLLUP_MEASURES,
+    ROLLUP_MILESTONES,
+    DailyRepairRollup,
+    DailyRollup,
+    StaleDay,
+    rollup_count_names,
+)
+from sla.selectors import breached_q, milestone_outcome_q
+from technicians.models import RepairReport
+from tickets.models import RUNNING_STATUSES, Kind, Ticket
+
+# Days rebuilt per statement: a month of tickets at a time.
+REBUILD_DAYS = 31
+# The advisory lock that keeps two refreshes from rebuilding the same days at once.
+_LOCK = 7_041_115_011
+
+# --- what is summed ------------------------------------------------------------------------------
+
+# The stored minutes of each milestone (on its clock: working time where the policy counts working
+# time, `sla.deadlines`), or for downtime the elapsed time from filing to service restored.
+MINUTES = {"respond": "respond_minutes", "onsite": "onsite_minutes", "resolve": "resolve_minutes"}
+LONGEST = {measure: f"{measure}_longest" for measure in ROLLUP_MEASURES}
+
+
+def _downtime():
+    return ExpressionWrapper(F("restored_at") - F("created_at"), output_field=DurationField())
+
+
+def _has(measure: str) -> Q:
+    return Q(**{f"{MINUTES.get(measure, 'restored_at')}__isnull": False})
+
+
+def _within(measure: str, minutes: int) -> Q:
+    if measure in MINUTES:
+        return Q(**{f"{MINUTES[measure]}__lte": minutes})
+    return Q(restored_at__lte=F("created_at") + datetime.timedelta(minutes=minutes))
+
+
+def _charged_amount() -> Subquery:
+    """What the ticket's out-of-warranty repair reports charged (None when nothing was)."""
+    amount = ExpressionWrapper(
+        F("labour_charge") + F("parts_charge"), output_field=DecimalField(max_digits=14, decimal_places=2)
+    )
+    return Subquery(
+        RepairReport.objects.filter(ticket=OuterRef("pk"), charged=True)
+        .order_by()
+        .values("ticket")
+        .annotate(amount=Sum(amount))
+        .values("amount")[:1]
+    )
+
+
+def _prepared(tickets: QuerySet) -> QuerySet:
+    return tickets.annotate(charge=_charged_amount())
+
+
+def ticket_sums(now: datetime.datetime) -> dict:
+    """Every sum of the dashboard over a set of tickets (`_prepared` first), by the roll-up's column
+    names. The compliance counts follow the SLA engine's rules (`sla.selectors.milestone_outcome_q`)."""
+    sums = {"filed": Count("pk"), "breached": Count("pk", filter=breached_q(now))}
+    for milestone in ROLLUP_MILESTONES:
+        for outcome, condition in milestone_outcome_q(milestone, now).items():
+            sums[f"{milestone}_{outcome}"] = Count("pk", filter=condition)
+    for measure in ROLLUP_MEASURES:
+        sums[f"{measure}_n"] = Count("pk", filter=_has(measure))
+        for edge in ROLLUP_EDGES:
+            sums[f"{measure}_within_{edge}"] = Count("pk", filter=_has(measure) & _within(measure, edge))
+    for measure, column in MINUTES.items():
+        sums[f"{measure}_total"] = Sum(column)
+        sums[LONGEST[measure]] = Max(column)
+    sums["downtime_total"] = Sum(_downtime())
+    sums["downtime_longest"] = Max(_downtime())
+    sums.update(
+        resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
+        rated=Count("feedback"),
+        rating_sum=Sum("feedback__rating"),
+        charged=Count("pk", filter=Q(charge__isnull=False)),
+        charged_amount=Sum("charge"),
+    )
+    return sums
+
+
+def repair_sums() -> dict:
+    """The repair figures' sums over resolved repairs (facts stored on the ticket: `tickets.facts`)."""
+    return {
+        "repairs": Count("pk"),
+        "first_time": Count("pk", filter=Q(fixed_first_time=True)),
+        "repeats": Count("pk", filter=Q(came_back=True)),
+    }
+
+
+def resolved_repairs(tickets: QuerySet) -> QuerySet:
+    return tickets.filter(kind=Kind.REPAIR, resolved_at__isnull=False)
+
+
+def _region():
+    """A ticket's region: its terminal's, else its merchant's (as the console and `View.scope`)."""
+    return Coalesce(F("device__region"), F("merchant__region"))
+
+
+def _combine(sums: dict, more: dict) -> dict:
+    """Two sets of sums as one: added, and the longest times the longer."""
+    combined = {}
+    for name in sums.keys() | more.keys():
+        a, b = sums.get(name), more.get(name)
+        if a is None or b is None:
+            combined[name] = b if a is None else a
+        else:
+            combined[name] = max(a, b) if name.endswith("_longest") else a + b
+    return combined
+
+
+_ZEROS = {
+    **{name: 0 for name in rollup_count_names()},
+    **{f"{measure}_total": 0 for measure in MINUTES},
+    "repairs": 0,
+    "first_time": 0,
+    "repeats": 0,
+    "charged_amount": Decimal("0.00"),
+}
+
+
+def _zero_counts(sums: dict) -> dict:
+    """Sums over no rows read as 0, not None (a SUM over no tickets or no roll-ups)."""
+    return {name: (_ZEROS.get(name) if value is None else value) for name, value in sums.items()}
+
+
+# --- which views read the roll-ups ----------------------------------------------------------------
+
+
+def rollups_kept() -> bool:
+    """Roll-ups are kept on PostgreSQL (its triggers mark the stale days); SQLite reads live."""
+    return connection.vendor == "postgresql"
+
+
+def rollups_serve(view: View) -> bool:
+    """Whether `view` can be read from the roll-ups: no merchant or technician filter (the roll-ups
+    are not kept per merchant or technician), and a caller who sees every ticket or one partner's."""
+    if not rollups_kept() or view.merchant is not None or view.technician is not None:
+        return False
+    return is_staff_actor(view.actor) or getattr(view.actor, "role", None) == "partner"
+
+
+def _rollup_rows(view: View, model) -> QuerySet:
+    rows = model.objects.filter(day__gte=view.period.first, day__lte=view.period.last)
+    if view.region is not None:
+        rows = rows.filter(region=view.region)
+    if view.partner is not None:
+        rows = rows.filter(partner=view.partner)
+    if not is_staff_actor(view.actor):
+        rows = rows.filter(partner=view.actor.partner_id)  # a partner's own merchants (`visible_to`)
+    if view.device_model is not None:
+        rows = rows.filter(model=view.device_model)
+    if view.kind and model is DailyRollup:
+        rows = rows.filter(kind=view.kind)
+    elif view.kind and view.kind != Kind.REPAIR:
+        rows = rows.none()  # the repair roll-ups hold repairs only
+    return rows
+
+
+def _rollup_aggregates(names) -> dict:
+    return {name: Max(name) if name.endswith("_longest") else Sum(name) for name in names}
+
+
+def _running(view: View) -> QuerySet:
+    return view.tickets().filter(status__in=RUNNING_STATUSES)
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def period_sums(view: View, names=None) -> dict:
+    """The sums (`ticket_sums`) over the view's tickets, all of them or only `names`."""
+    sums = ticket_sums(view.now)
+    if names is not None:
+        sums = {name: sums[name] for name in names}
+    if not rollups_serve(view):
+        return _zero_counts(_prepared(view.tickets()).aggregate(**sums))
+    rollups_refresh()
+    kept = _rollup_rows(view, DailyRollup).aggregate(**_rollup_aggregates(sums))
+    live = _prepared(_running(view)).aggregate(**sums)
+    return _zero_counts(_combine(kept, live))
+
+
+def period_sums_by(view: View, key: str, names) -> dict:
+    """`period_sums` per local week of filing (`key="week"`, Monday first, by its first day) or per
+    region (`key="region"`, a region id or None)."""
+    sums = {name: ticket_sums(view.now)[name] for name in names}
+    live_key = {"week": TruncWeek("created_at", tzinfo=LOCAL), "region": _region()}[key]
+    kept_key = {"week": TruncWeek("day"), "region": F("region")}[key]
+    served = rollups_serve(view)
+    if served:
+        rollups_refresh()
+    live_rows = _prepared(_running(view) if served else view.tickets()).values(group=live_key).annotate(**sums)
+    groups: dict = {}
+    for row in live_rows.order_by():
+        groups[_as_date(row.pop("group"))] = row
+    if served:
+        kept_rows = _rollup_rows(view, DailyRollup).values(group=kept_key).annotate(**_rollup_aggregates(sums))
+        for row in kept_rows.order_by():
+            group = _as_date(row.pop("group"))
+            groups[group] = _combine(groups.get(group, {}), row)
+    return {group: _zero_counts(row) for group, row in groups.items()}
+
+
+def repair_groups(view: View) -> list[dict]:
+    """Resolved repairs of the view per (device model, firmware, technician who fixed them):
+    repairs, fixed the first time, back within 30 days."""
+    dims = {"model": F("device__model"), "firmware": Coalesce(F("device__firmware_version"), Value(""))}
+    served = rollups_serve(view)
+    if served:
+        rollups_refresh()
+    live = resolved_repairs(_running(view) if served else view.tickets())
+    groups: dict = {}
+    for row in live.values("fixed_by", **dims).annotate(**repair_sums()).order_by():
+        groups[(row["model"], row["firmware"], row["fixed_by"])] = row
+    if served:
+        kept = _rollup_rows(view, DailyRepairRollup).values("model", "firmware", "fixed_by")
+        for row in kept.annotate(**_rollup_aggregates(repair_sums())).order_by():
+            key = (row["model"], row["firmware"], row["fixed_by"])
+            groups[key] = _combine(groups.get(key, {}), row)
+    return [_zero_counts(row) for row in groups.values()]
+
+
+def _as_date(value):
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(LOCAL).date() if value.tzinfo else value.date()
+    return value
+
+
+def p90_of(sums: dict, measure: str):
+    """The 90th percentile of a time from its histogram: the first edge within which nine tickets
+    in ten (nearest rank) fall, or the longest time seen when that is shorter. None with no times."""
+    count = sums.get(f"{measure}_n") or 0
+    if not count:
+        return None
+    longest = sums.get(LONGEST[measure])
+    if measure in MINUTES and longest is not None:
+        longest = datetime.timedelta(minutes=longest)
+    rank = max(math.ceil(0.9 * count), 1)
+    for edge in ROLLUP_EDGES:
+        if (sums.get(f"{measure}_within_{edge}") or 0) >= rank:
+            within = datetime.timedelta(minutes=edge)
+            return within if longest is None else min(within, longest)
+    return longest
+
+
+def mean_of(sums: dict, measure: str):
+    count = sums.get(f"{measure}_n") or 0
+    if not count:
+        return None
+    total = sums.get(f"{measure}_total")
+    if measure in MINUTES:
+        return datetime.timedelta(minutes=(total or 0) / count)
+    return (total or datetime.timedelta(0)) / count
+
+
+# --- keeping them ------------------------------------------------------------------------------------
+
+
+def rollups_refresh() -> int:
+    """Rebuild the roll-ups of every day a write has marked stale; returns the days rebuilt.
+
+    One refresh at a time (an advisory lock): a second caller waits for the first and then finds
+    little left. A day marked while a refresh runs keeps its mark for the next one, so nothing is
+    missed: the marks taken are those committed when the refresh began, and the rebuild reads what
+    is committed after."""
+    if not rollups_kept() or not StaleDay.objects.exists():
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+        cursor.execute("DELETE FROM dashboard_staleday RETURNING day")
+        days = sorted({day for (day,) in cursor.fetchall()})
+        for start in range(0, len(days), REBUILD_DAYS):
+            _rebuild(days[start : start + REBUILD_DAYS])
+    return len(days)
+
+
+def rollups_rebuild() -> int:
+    """Mark every day that has tickets stale, then refresh: the roll-ups built again from scratch."""
+    if not rollups_kept():
+        return 0
+    days = Ticket.objects.annotate(day=TruncDate("created_at", tzinfo=LOCAL)).values_list("day", flat=True)
+    StaleDay.objects.bulk_create([StaleDay(day=day) for day in set(days.distinct().order_by())])
+    return rollups_refresh()
+
+
+def _filed_on(days: list[datetime.date]) -> Q:
+    """Tickets filed on these local days: one range per run of consecutive days."""
+    condition, start, previous = Q(pk__in=[]), None, None
+    for day in [*days, None]:
+        if start is not None and (day is None or day != previous + datetime.timedelta(days=1)):
+            until = local_midnight(previous + datetime.timedelta(days=1))
+            condition |= Q(created_at__gte=local_midnight(start), created_at__lt=until)
+            start = None
+        if day is not None and start is None:
+            start = day
+        previous = day
+    return condition
+
+
+def _rebuild(days: list[datetime.date]) -> None:
+    settled = Ticket.objects.filter(_filed_on(days)).exclude(status__in=RUNNING_STATUSES)
+    dims = {
+        "rollup_day": TruncDate("created_at", tzinfo=LOCAL),
+        "rollup_region": _region(),
+        "rollup_partner": F("merchant__partner"),
+        "rollup_model": F("device__model"),
+    }
+    DailyRollup.objects.filter(day__in=days).delete()
+    DailyRepairRollup.objects.filter(day__in=days).delete()
+    # The sums do not depend on the clock for these tickets, so any `now` gives the same rows.
+    now = datetime.datetime.now(tz=datetime.UTC)
+    rows = _prepared(settled).values("kind", **dims).annotate(**ticket_sums(now)).order_by()
+    DailyRollup.objects.bulk_create([DailyRollup(**_columns(DailyRollup, row)) for row in rows], batch_size=1000)
+    repairs = (
+        resolved_repairs(settled)
+        .values("fixed_by", firmware=Coalesce(F("device__firmware_version"), Value("")), **dims)
+        .annotate(**repair_sums())
+        .order_by()
+    )
+    DailyRepairRollup.objects.bulk_create(
+        [DailyRepairRollup(**_columns(DailyRepairRollup, row)) for row in repairs], batch_size=1000
+    )
+
+
+def _columns(model, row: dict) -> dict:
+    """A grouped row as the roll-up's fields; a sum over nothing (None) stored as the field's default."""
+    columns = {}
+    for name, value in row.items():
+        if name.startswith("rollup_"):
+            name = name.removeprefix("rollup_")
+            name = name if name == "day" else f"{name}_id"
+        elif name == "fixed_by":
+            name = "fixed_by_id"
+        if value is None and not model._meta.get_field(name).null:
+            value = model._meta.get_field(name).get_default()
+        columns[name] = value
+    return columns
