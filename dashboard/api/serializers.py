@@ -36,7 +36,12 @@ class DurationOutput(serializers.Serializer):
     count = serializers.IntegerField(help_text="Tickets that reached the milestone.")
     mean_seconds = serializers.IntegerField(allow_null=True, help_text="Mean elapsed time from filing, in seconds.")
     p90_seconds = serializers.IntegerField(
-        allow_null=True, help_text="90th percentile (nearest rank) of the elapsed time from filing, in seconds."
+        allow_null=True,
+        help_text=(
+            "Nine tickets in ten took at most this long, in seconds: the 90th percentile (nearest rank) "
+            "rounded up to the step of the dashboard's histogram (a quarter of an hour at first, then "
+            "hours), never more than the longest time."
+        ),
     )
 
 
