@@ -39,12 +39,14 @@ from django.utils.translation import gettext as _
 from accounts.models import Region
 from dashboard.filters import View
 from dashboard.rollups import (
+    completed_jobs,
     mean_of,
     p90_of,
     period_sums,
     period_sums_by,
     repair_groups,
     resolved_repairs,
+    rollups_kept,
 )
 from devices.models import DeviceModel
 from sla.deadlines import MILESTONES
@@ -240,8 +242,9 @@ def _count(queryset) -> Subquery:
 
 def workload_figure(view: View) -> list[Workload]:
     """Each technician's open jobs against capacity, the open ones overdue, and the jobs completed
-    in the period. One query; each count is a subquery on an index of assignments (the open ones,
-    or those completed), so its cost follows a technician's jobs, not all jobs ever."""
+    in the period. One query; the open and overdue jobs are subqueries on the index of open
+    assignments, so their cost follows a technician's open jobs; the completed ones are summed from
+    the roll-ups by day of completion (`dashboard.rollups.completed_jobs`; live on SQLite)."""
     now = view.now
     mine = Assignment.objects.filter(technician=OuterRef("pk"))
     active = mine.filter(active_assignment_q())
@@ -249,14 +252,17 @@ def workload_figure(view: View) -> list[Workload]:
         Q(ticket__onsite_by__lt=now, ticket__onsite_at__isnull=True)
         | Q(ticket__resolve_by__lt=now, ticket__resolved_at__isnull=True)
     )
-    completed = mine.filter(completed_at__gte=view.period.since, completed_at__lt=view.period.until)
+    if rollups_kept():
+        completed = completed_jobs(view)
+    else:
+        completed = _count(mine.filter(completed_at__gte=view.period.since, completed_at__lt=view.period.until))
     technicians = Technician.objects.select_related("user")
     if view.technician is not None:
         technicians = technicians.filter(pk=view.technician.pk)
     if view.region is not None:
         technicians = technicians.filter(regions=view.region)
     technicians = technicians.annotate(
-        open_jobs=_count(active), overdue_jobs=_count(overdue), completed=_count(completed)
+        open_jobs=_count(active), overdue_jobs=_count(overdue), completed=completed
     ).order_by("-open_jobs", "user__username")
     return [Workload(t, t.open_jobs, t.overdue_jobs, t.completed) for t in technicians]
 

@@ -163,9 +163,25 @@ class DailyRepairRollup(models.Model):
         return f"{self.day} {self.firmware}"
 
 
+class DailyWorkRollup(models.Model):
+    """Jobs one technician completed on one local day: the workload's "completed in the period".
+    Kept with `DailyRollup`, by the day of completion."""
+
+    day = models.DateField()
+    technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="+")
+    completed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["technician", "day"], name="work_rollup_technician_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.technician_id}"
+
+
 class StaleDay(models.Model):
     """A local day whose roll-ups a write has made stale: written by database triggers (a ticket,
-    its rating or repair report, its terminal or merchant changed), consumed by `rollups_refresh`.
+    its rating or repair report, its terminal or merchant changed; a job completed on that day),
+    consumed by `rollups_refresh`.
     Not unique on purpose: two transactions marking the same day never wait for each other."""
 
     day = models.DateField()

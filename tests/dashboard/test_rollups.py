@@ -28,7 +28,8 @@ LATE_EVENING = at(2026, 11, 19, 23, 30)
 
 
 def live_sums(view) -> dict:
-    """The sums over every ticket of the view, read live (what a view without roll-ups reads)."""
+    """The sums over every ticket of the view, one count per step of each histogram (as the roll-ups
+    are built), read live."""
     return rollups._zero_counts(rollups._prepared(view.tickets()).aggregate(**rollups.ticket_sums(view.now)))
 
 
@@ -207,6 +208,12 @@ class TestKeptByWrites:
 
 
 class TestWhereTheRollUpsDoNotFit:
+    @pytest.mark.parametrize("query", VIEWS)
+    def test_the_live_histograms_count_as_the_built_ones(self, manager, world, query):
+        view = view_of(manager, query)
+
+        assert rollups.live_sums(view.tickets(), view.now) == live_sums(view)
+
     def test_a_merchant_or_technician_filter_reads_live(self, manager, world, shop, technician):
         for query in (f"merchant={shop.pk}", f"technician={technician.pk}"):
             view = view_of(manager, query)
@@ -224,3 +231,23 @@ class TestWhereTheRollUpsDoNotFit:
     def test_the_beat_refreshes_every_half_minute(self):
         entry = settings.CELERY_BEAT_SCHEDULE["dashboard-rollups-refresh"]
         assert (entry["task"], entry["schedule"]) == ("dashboard.rollups_refresh", 30.0)
+
+
+class TestCompletedJobs:
+    def test_the_workload_counts_jobs_completed_in_the_period_by_day_of_completion(self, manager, shop, technician):
+        from technicians.models import Assignment
+
+        view = view_of(manager, "period=custom&start=2026-11-19&end=2026-11-19")
+        done = make_ticket(shop, FILED, status=Status.RESOLVED, resolved_at=FILED)
+        evening = Assignment.objects.create(
+            ticket=done, technician=technician, assigned_at=FILED - 24 * H, completed_at=LATE_EVENING
+        )
+        other = make_ticket(shop, FILED, status=Status.RESOLVED, resolved_at=FILED)
+        Assignment.objects.create(ticket=other, technician=technician, assigned_at=FILED, completed_at=FILED)
+
+        assert [w.completed for w in figures.workload_figure(view)] == [1]  # the evening's, not the 20th's
+
+        evening.completed_at = FILED
+        evening.save()
+        assert [w.completed for w in figures.workload_figure(view)] == [0]
+        assert [w.completed for w in figures.workload_figure(view_of(manager))] == [2]
