@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     Exists,
@@ -32,6 +33,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -44,6 +46,7 @@ from dashboard.rollups import (
     p90_of,
     period_sums,
     period_sums_by,
+    period_sums_weekly,
     repair_groups,
     resolved_repairs,
     rollups_kept,
@@ -125,10 +128,11 @@ class Week:
     milestones: dict[str, Compliance]
 
 
-def compliance_trend_figure(view: View) -> list[Week]:
-    """Compliance per milestone per local week (Monday first) of filing."""
+def compliance_trend_figure(view: View, weeks: dict | None = None) -> list[Week]:
+    """Compliance per milestone per local week (Monday first) of filing (from `weeks`, when
+    `figures_compute` already read them)."""
     names = [f"{milestone}_{name}" for milestone in Milestone for name in OUTCOMES if name != "pending"]
-    weeks = period_sums_by(view, "week", names)
+    weeks = weeks if weeks is not None else period_sums_by(view, "week", names)
     return [
         Week(
             starts_on=week,
@@ -177,14 +181,32 @@ class OpenTickets:
         return sum(count for _status, _label, count in self.by_status)
 
 
+def _sla_state(now: datetime.datetime) -> Case:
+    """`sla_state_q` as one expression: each open ticket's state, worst first, worked out once."""
+    return Case(
+        *(When(sla_state_q(state, now), then=Value(state)) for state in SLA_STATES[:-1]),
+        default=Value(SLA_STATES[-1]),
+    )
+
+
 def open_figure(view: View) -> OpenTickets:
-    """Open tickets now, whenever they were filed, by status and by SLA state. One query."""
-    aggregates = {f"status_{status}": Count("pk", filter=Q(status=status)) for status in OPEN_STATUSES}
-    aggregates.update({f"state_{state}": Count("pk", filter=sla_state_q(state, view.now)) for state in SLA_STATES})
-    row = view.scope().filter(status__in=OPEN_STATUSES).aggregate(**aggregates)
+    """Open tickets now, whenever they were filed, by status and by SLA state. One query, grouped by
+    status and state (a few rows), so each ticket's state is worked out once."""
+    groups = (
+        view.scope()
+        .filter(status__in=OPEN_STATUSES)
+        .values("status", state=_sla_state(view.now))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_status = dict.fromkeys(OPEN_STATUSES, 0)
+    by_state = dict.fromkeys(SLA_STATES, 0)
+    for group in groups:
+        by_status[group["status"]] += group["n"]
+        by_state[group["state"]] += group["n"]
     return OpenTickets(
-        by_status=[(s.value, str(s.label), row[f"status_{s}"]) for s in OPEN_STATUSES],
-        by_state=[(state, str(STATE_LABELS[state]), row[f"state_{state}"]) for state in SLA_STATES],
+        by_status=[(s.value, str(s.label), by_status[s]) for s in OPEN_STATUSES],
+        by_state=[(state, str(STATE_LABELS[state]), by_state[state]) for state in SLA_STATES],
     )
 
 
@@ -448,12 +470,12 @@ def figures_compute(view: View) -> Figures:
     """Every figure of the dashboard for `view`. The counts, times, ratings and revenue of the
     period's tickets are read at once (`dashboard.rollups.period_sums`); the other groups take a
     query or two each."""
-    row = period_sums(view)
+    row, weeks = period_sums_weekly(view)
     return Figures(
         view=view,
         filed=row["filed"],
         compliance=compliance_figure(view, row),
-        trend=compliance_trend_figure(view),
+        trend=compliance_trend_figure(view, weeks),
         open=open_figure(view),
         at_risk=list(at_risk_list(view)),
         breaches=list(breaches_list(view)),

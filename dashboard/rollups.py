@@ -61,7 +61,7 @@ from dashboard.models import (
 )
 from sla.selectors import breached_q, milestone_outcome_q
 from technicians.models import Assignment, RepairReport
-from tickets.models import RUNNING_STATUSES, Kind, Ticket
+from tickets.models import RUNNING_STATUSES, Feedback, Kind, Ticket
 
 # Days rebuilt per statement: a month of tickets at a time.
 REBUILD_DAYS = 31
@@ -104,8 +104,14 @@ def _charged_amount() -> Subquery:
     )
 
 
+def _rating() -> Subquery:
+    return Subquery(Feedback.objects.filter(ticket=OuterRef("pk")).values("rating")[:1])
+
+
 def _prepared(tickets: QuerySet) -> QuerySet:
-    return tickets.annotate(charge=_charged_amount())
+    """Tickets with what their repair reports charged and their rating (scalar subqueries on the
+    ticket's index: a join would read every rating for a few thousand running tickets)."""
+    return tickets.annotate(charge=_charged_amount(), rating=_rating())
 
 
 def ticket_sums(now: datetime.datetime) -> dict:
@@ -126,8 +132,8 @@ def ticket_sums(now: datetime.datetime) -> dict:
     sums["downtime_longest"] = Max(_downtime())
     sums.update(
         resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
-        rated=Count("feedback"),
-        rating_sum=Sum("feedback__rating"),
+        rated=Count("pk", filter=Q(rating__isnull=False)),
+        rating_sum=Sum("rating"),
         charged=Count("pk", filter=Q(charge__isnull=False)),
         charged_amount=Sum("charge"),
     )
@@ -270,8 +276,10 @@ def period_sums(view: View, names=None) -> dict:
 
 def period_sums_by(view: View, key: str, names) -> dict:
     """`period_sums` per local week of filing (`key="week"`, Monday first, by its first day) or per
-    region (`key="region"`, a region id or None)."""
-    sums = {name: ticket_sums(view.now)[name] for name in names}
+    region (`key="region"`, a region id or None). Not the histograms: `period_sums_weekly` gives
+    them for the whole period."""
+    every = ticket_sums(view.now)
+    sums = {name: every[name] for name in names if "_within_" not in name}
     live_key = {"week": TruncWeek("created_at", tzinfo=LOCAL), "region": _region()}[key]
     kept_key = {"week": TruncWeek("day"), "region": F("region")}[key]
     served = rollups_serve(view)
@@ -287,6 +295,23 @@ def period_sums_by(view: View, key: str, names) -> dict:
             group = _as_date(row.pop("group"))
             groups[group] = _combine(groups.get(group, {}), row)
     return {group: _zero_counts(row) for group, row in groups.items()}
+
+
+def period_sums_weekly(view: View) -> tuple[dict, dict]:
+    """Every sum of the view in total, and per local week (as `period_sums_by`), read at once: the
+    weeks' rows added up are the total, and the histograms are read for the total alone."""
+    names = list(ticket_sums(view.now))
+    weeks = period_sums_by(view, "week", names)
+    total: dict = {}
+    for row in weeks.values():
+        total = _combine(total, row)
+    histograms = [name for name in names if "_within_" in name]
+    if rollups_serve(view):
+        kept = _rollup_rows(view, DailyRollup).aggregate(**_rollup_aggregates(histograms))
+        total.update(_combine(kept, live_sums(_running(view), view.now, histograms)))
+    else:
+        total.update(live_sums(view.tickets(), view.now, histograms))
+    return _zero_counts({name: total.get(name) for name in names}), weeks
 
 
 def repair_groups(view: View) -> list[dict]:

@@ -131,6 +131,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL's JIT compiles a query's expressions when its estimated cost is high: 40 ms spent
+    # before the dashboard's sums over a few thousand running tickets, which then take 20 ms, and
+    # nothing here runs long enough to win it back. Off for the project's connections; with
+    # DATABASE_JIT=on the server's setting applies (a pooler that refuses startup options, such as
+    # PgBouncer by default, needs `jit = off` in postgresql.conf instead: README, PostgreSQL settings).
+    if not env.bool("DATABASE_JIT", default=False):
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
