@@ -22,6 +22,7 @@ from tickets.models import Channel, Kind, Priority, Status, Ticket, TicketEvent,
 from tickets.notices import merchant_notify
 from tickets.permissions import may_file_for
 from tickets.photos import photos_attach, photos_checked
+from tickets.regions import region_id_of
 from warranty.services import WarrantyDecision, decide, warranty_decide
 
 KINDS_WITHOUT_DEVICE = frozenset({Kind.CONSULTATION, Kind.TRAINING})
@@ -174,6 +175,7 @@ def _ticket_create(*, merchant, device, kind, fault_category, by, submission_key
         warranty_date=decision.date,
         warranty=decision.warranty,
         sla_policy=policy,
+        region_id=region_id_of(device=device, merchant=merchant),
         created_at=now,
         created_by=actor_user(by),
         filed_by_partner=by.partner if by is not None and by.role == User.Role.PARTNER else None,
