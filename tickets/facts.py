@@ -103,7 +103,8 @@ def filing_repeats_sql(*, device_id: int | None, kind: str, now: datetime.dateti
 
 
 def ticket_repeats_changed(ticket) -> None:
-    """A repair was cancelled: its terminal's earlier repairs may no longer have come back. One UPDATE over that terminal's repairs, none for other kinds; in the caller's transaction."""
+    """A repair was cancelled: its terminal's earlier repairs may no longer have come back. One
+    UPDATE over that terminal's repairs, none for other kinds; in the caller's transaction."""
     if ticket.kind == REPAIR:
         repeats_recount(ticket.device_id)
 

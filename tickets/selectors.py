@@ -14,7 +14,6 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
 )
 from django.utils import timezone
 
@@ -110,7 +109,7 @@ def ticket_console(
     status: str = OPEN,
     priority: str = "",
     kind: str = "",
-    region: str = "",
+    region: Region | None = None,
     assigned: str = "",
     search: str = "",
 ):
@@ -126,10 +125,10 @@ def ticket_console(
         tickets = tickets.filter(priority=priority)
     if kind:
         tickets = tickets.filter(kind=kind)
-    if region:
-        # The stored region (the terminal's, else the merchant's: tickets.regions), by id: the
-        # `ticket_console_region` index serves it.
-        tickets = tickets.filter(region_id=Subquery(Region.objects.filter(code=region).values("pk")[:1]))
+    if region is not None:
+        # The stored region (the terminal's, else the merchant's: tickets.regions), by its id written
+        # in the query, so that the planner walks the `ticket_console_region` index for it.
+        tickets = tickets.filter(region_id=region.pk)
     if assigned == "yes":
         tickets = tickets.filter(on_the_job)
     elif assigned == "no":

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib import admin
 from django.db.models import Q
+from django.urls import reverse
 
 from accounts.admin import MerchantAdmin
 from accounts.models import Merchant
@@ -97,7 +98,7 @@ def test_the_fill_writes_every_tickets_region(merchant, device, other_merchant, 
 
 
 def test_the_consoles_region_filter_finds_what_the_two_joins_found(
-    merchant, other_merchant, dispatcher, sla_policy, beijing
+    client, merchant, other_merchant, dispatcher, sla_policy, beijing
 ):
     shop = other_merchant.merchant
     shop.region = beijing
@@ -107,10 +108,13 @@ def test_the_consoles_region_filter_finds_what_the_two_joins_found(
     file_ticket(other_merchant, device=device_in_warranty(shop))
     file_ticket(other_merchant, device=device_in_warranty(shop, region=merchant.merchant.region))
     file_ticket(other_merchant, kind="consultation", fault_category="")
-    for code in ("beijing", "shanghai"):
+    for region in (beijing, merchant.merchant.region):
         before = Ticket.objects.filter(
-            Q(device__region__code=code) | Q(device__region__isnull=True, merchant__region__code=code)
+            Q(device__region=region) | Q(device__region__isnull=True, merchant__region=region)
         )
-        found = selectors.ticket_console(actor=dispatcher, region=code)
+        found = selectors.ticket_console(actor=dispatcher, region=region)
         assert sorted(t.pk for t in found) == sorted(before.values_list("pk", flat=True))
         assert found.count() in (2, 3)
+    client.force_login(dispatcher)
+    page = client.get(reverse("tickets:console"), {"region": "beijing"}).content.decode()
+    assert page.count('data-number="') == 3
