@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib import admin
 from django.db.models import Q
+from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from accounts.admin import MerchantAdmin
@@ -13,7 +14,7 @@ from accounts.models import Merchant
 from devices.admin import DeviceAdmin
 from devices.lifecycle import device_restock
 from devices.models import Device
-from tests.factories import RegionFactory, WarehouseFactory, device_in_warranty, file_ticket
+from tests.factories import RegionFactory, UserFactory, WarehouseFactory, device_in_warranty, file_ticket
 from tickets import selectors, services
 from tickets.models import Ticket
 from tickets.regions import ticket_region_fill
@@ -118,3 +119,31 @@ def test_the_consoles_region_filter_finds_what_the_two_joins_found(
     client.force_login(dispatcher)
     page = client.get(reverse("tickets:console"), {"region": "beijing"}).content.decode()
     assert page.count('data-number="') == 3
+
+
+@pytest.fixture
+def root(db):
+    return UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
+
+
+def test_a_merchant_moved_in_the_admins_change_form_takes_its_open_tickets(client, root, merchant, device, beijing):
+    ticket = file_ticket(merchant, device=device)
+    shop = merchant.merchant
+    data = {k: ("" if v is None else v) for k, v in model_to_dict(shop).items()}
+    data["region"] = beijing.pk
+    client.force_login(root)
+    response = client.post(reverse("admin:accounts_merchant_change", args=[shop.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert region_of(ticket) == "beijing"
+
+
+def test_the_admin_shows_a_tickets_deadlines_read_only_so_its_next_deadline_cannot_go_stale(
+    client, root, merchant, device, sla_policy
+):
+    ticket = file_ticket(merchant, device=device)
+    client.force_login(root)
+    page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
+    assert 'name="respond_by' not in page and 'name="resolve_by' not in page
+    client.post(reverse("admin:tickets_ticket_change", args=[ticket.pk]), {"respond_by_0": "2030-01-01"})
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert stored.respond_by == ticket.respond_by and stored.next_due == ticket.respond_by
