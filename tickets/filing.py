@@ -14,6 +14,7 @@ from accounts.validators import mobile_checked
 from devices.models import Device
 from possystem.errors import ActionNotAllowed, InvalidInput
 from possystem.formats import local_minute
+from sla.calendar import WorkingCalendar
 from sla.deadlines import Deadlines, deadlines_compute, next_due_of
 from sla.services import sla_policy_for, ticket_sla_changed
 from tickets.events import actor_user, ticket_event_record
@@ -169,8 +170,10 @@ def _ticket_create(*, merchant, device, kind, fault_category, by, submission_key
         else warranty_decide_without_device(kind=kind)
     )
     policy = sla_policy_for(priority=fields["priority"], merchant_tier=merchant.tier)
+    # One calendar for the deadlines and the SLA checks: its version is read from the cache once.
+    calendar = WorkingCalendar.current() if policy is not None else None
     deadlines = (
-        deadlines_compute(policy=policy, start=now, kind=kind, fault_category=fault_category)
+        deadlines_compute(policy=policy, start=now, kind=kind, fault_category=fault_category, calendar=calendar)
         if policy is not None
         else Deadlines(None, None, None)
     )
@@ -206,7 +209,7 @@ def _ticket_create(*, merchant, device, kind, fault_category, by, submission_key
         to_status=Status.NEW,
         data={"channel": ticket.channel, "warranty_covered": decision.covered, "warranty_reason": decision.reason_code},
     )
-    ticket_sla_changed(ticket=ticket, now=now, filed=True)
+    ticket_sla_changed(ticket=ticket, now=now, filed=True, calendar=calendar)
 
     def compose():
         return (

@@ -86,3 +86,19 @@ def test_a_calendar_day_changed_in_the_admin_moves_the_next_deadlines(merchant, 
         after = file_ticket(merchant, device=device, fault_category="software")
     assert before.resolve_by.date() == datetime.date(2026, 12, 7)  # one working day: Monday
     assert after.resolve_by.date() == datetime.date(2026, 12, 8)  # Monday is off now: Tuesday
+
+
+def test_a_filing_reads_the_calendar_once_for_its_deadlines_and_its_checks(merchant, device, warm, monkeypatch):
+    from sla.calendar import WorkingCalendar
+
+    reads = []
+    current = WorkingCalendar.current
+
+    def counted():
+        reads.append(1)
+        return current()
+
+    monkeypatch.setattr(WorkingCalendar, "current", staticmethod(counted))
+    ticket = file_ticket(merchant, device=device)
+    assert len(reads) == 1
+    assert ticket.sla_checks.count() == 3
