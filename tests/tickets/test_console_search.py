@@ -3,6 +3,7 @@ contact phone; it reads the matching ids leg by leg (one capped query per index)
 matches more than SEARCH_MATCH_CAP tickets walks the queue instead and says "200+" without counting."""
 
 import pytest
+from django.urls import reverse
 
 from possystem.seek import seek_page
 from tests.factories import MerchantFactory, device_in_warranty, file_ticket, merchant_user
@@ -64,3 +65,21 @@ def test_a_search_matching_more_than_the_cap_walks_the_queue_and_does_not_count(
         page = selectors.console_page(tickets_found, size=3, searched=True)
     assert page.rows == whole.rows and page.next_after == whole.next_after
     assert page.count_capped is True
+
+
+# session, user, regions, the matching terminals, the matching merchants, the matching ids (one
+# statement), then a narrow search's rows and capped count, or a broad one's page ids and rows, the
+# assignments, unread notifications
+SEARCH_QUERIES = 10
+
+
+@pytest.mark.parametrize("cap", [1000, 2])
+def test_a_search_page_costs_ten_queries_narrow_or_broad(
+    client, dispatcher, tickets, monkeypatch, django_assert_num_queries, cap
+):
+    monkeypatch.setattr("tickets.selectors.SEARCH_MATCH_CAP", cap)
+    client.force_login(dispatcher)
+    with django_assert_num_queries(SEARCH_QUERIES):
+        page = client.get(reverse("tickets:console"), {"q": "RT-"}).content.decode()
+    assert all(ticket.number in page for ticket in tickets.values())
+    assert ("200+ tickets" if cap == 2 else ">5 tickets<") in page  # a broad search is not counted
