@@ -10,7 +10,7 @@ added it, the benchmarks' bulk rows).
 
 from django.apps import apps as global_apps
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Merchant
@@ -49,7 +49,9 @@ def region_changed_answer(sender, pks, **kwargs) -> None:
     if sender is Device:
         tickets_region_refresh(Ticket.objects.filter(device_id__in=pks))
     elif sender is Merchant:
-        tickets_region_refresh(Ticket.objects.filter(merchant_id__in=pks))
+        # Only the tickets the merchant's region decides: those of terminals without a region of their own.
+        unplaced = Q(device__isnull=True) | Q(device__region__isnull=True)
+        tickets_region_refresh(Ticket.objects.filter(unplaced, merchant_id__in=pks))
 
 
 # One batch of the fill on PostgreSQL: a range of ids in one UPDATE ... FROM (the ticket joined to
