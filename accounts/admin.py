@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEntry, Merchant, Partner, Region, User
+from accounts.signals import region_changed
 
 
 @admin.register(User)
@@ -41,6 +42,11 @@ class MerchantAdmin(admin.ModelAdmin):
     list_select_related = ("partner", "region")
     search_fields = ("name", "code", "contact_name", "contact_phone")
     autocomplete_fields = ("partner",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "region" in form.changed_data:
+            region_changed.send(sender=Merchant, pks=[obj.pk])  # its open tickets move with it
 
 
 @admin.register(AuditEntry)

@@ -9,7 +9,7 @@ missing), migrated and seeded with the demo, then topped up with `benchmarks/api
 its 7 statuses are open, so 1M open tickets are 1.75M tickets) to each size in turn; a second run
 reuses what is there. The bulk rows are given what filing would have given them (the SLA policy,
 milestones met per status, one in ten acknowledged tickets waiting on the merchant, the stored next
-deadline) with bulk SQL too. Results go under "## Pages and lists" in docs/benchmarks.md.
+deadline, the stored region) with bulk SQL too. Results go under "## Pages and lists" in docs/benchmarks.md.
 """
 
 import argparse
@@ -55,6 +55,12 @@ UPDATE tickets_ticket SET next_due = CASE
         WHEN resolved_at IS NULL THEN resolve_by
     END
 WHERE number LIKE 'BM-%%' AND status IN ('new', 'acknowledged', 'dispatched', 'on_site') AND next_due IS NULL;
+
+UPDATE tickets_ticket AS t SET region_id = COALESCE(d.region_id, m.region_id)
+FROM tickets_ticket AS s
+JOIN accounts_merchant AS m ON m.id = s.merchant_id
+LEFT JOIN devices_device AS d ON d.id = s.device_id
+WHERE t.id = s.id AND s.number LIKE 'BM-%%' AND t.region_id IS NULL;
 """
 
 

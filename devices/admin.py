@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.signals import region_changed
 from devices.lifecycle import device_registered, device_scrap
 from devices.models import Device, DeviceModel, DeviceMovement, Loan, SparePart
 from devices.services import devices_import_csv
@@ -79,6 +80,8 @@ class DeviceAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             device_registered(device=obj, by=request.user)  # added in stock, without a warehouse yet
+        elif "region" in form.changed_data:
+            region_changed.send(sender=Device, pks=[obj.pk])  # its open tickets move with it
 
     @admin.action(description=_("Scrap the selected terminals (in stock or in repair)"))
     def scrap(self, request, queryset):

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.signals import region_changed
 from devices.models import Device, DeviceModel, DeviceMovement, Loan
 from possystem.errors import StateConflict
 
@@ -86,9 +87,12 @@ def _move(
             _("Terminal %(serial)s was just moved by someone else.") % {"serial": device.serial_number},
             code="device_taken",
         )
+    region_before = device.region_id
     device.status = to_status
     for name, value in fields.items():
         setattr(device, name, value)
+    if device.region_id != region_before:
+        region_changed.send(sender=Device, pks=[device.pk])
     return DeviceMovement.objects.create(
         device=device,
         kind=kind,

@@ -105,18 +105,28 @@ def _decode(model, keys: tuple[Key, ...], token: str) -> list | None:
     return decoded
 
 
-def seek_page(queryset, *, keys: tuple[Key, ...], after: str = "", size: int, count: bool = True) -> SeekPage:
+def seek_page(
+    queryset, *, keys: tuple[Key, ...], after: str = "", size: int, count: bool = True, rows=None
+) -> SeekPage:
     """The page of `queryset` (unordered; `keys` order it and must end with a unique key) after the
     position in the token `after`. Two queries: the rows (one more than a page, to know whether
-    another follows) and the count capped at COUNT_CAP (skipped with `count=False`)."""
+    another follows) and the count capped at COUNT_CAP (skipped with `count=False`). With `rows`, as
+    in `seek_page_by_ids`, the page's ids are sought on the filtered table alone and `rows(ids)`
+    loads them with what they show: one query more, each planned in a fraction of the time."""
     model = queryset.model
     position = _decode(model, keys, after)
     page = ordered(queryset, keys)
     if position is not None:
         page = page.filter(_after(keys, position))
-    rows = list(page[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
+    if rows is None:
+        found = list(page[: size + 1])
+        more = len(found) > size
+        rows = found[:size]
+    else:
+        ids = list(page.select_related(None).prefetch_related(None).values_list("pk", flat=True)[: size + 1])
+        more = len(ids) > size
+        by_id = {row.pk: row for row in rows(ids[:size])} if ids else {}
+        rows = [by_id[pk] for pk in ids[:size] if pk in by_id]
     total = 0
     if count:
         total = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()

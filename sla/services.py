@@ -20,9 +20,11 @@ import datetime
 import logging
 import time
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -185,6 +187,14 @@ class _PassContext:
 
     clocks: ClockBook = field(default_factory=ClockBook)
     _staff: dict = field(default_factory=dict)
+    _link: str | None = None
+
+    def ticket_link(self, number: str) -> str:
+        """The ticket page's address, reversed once per pass (a URL resolver walk per escalation
+        otherwise)."""
+        if self._link is None:
+            self._link = reverse("tickets:detail", args=["0"])
+        return self._link.replace("/0/", f"/{quote(number)}/")
 
     def staff(self, role: str) -> list:
         if role not in self._staff:
@@ -264,14 +274,16 @@ def _scan_batch(*, now: datetime.datetime, limit: int, context: _PassContext, on
 def _claim_due(*, now: datetime.datetime, limit: int, only: int | None = None) -> list[SLACheck]:
     """The oldest due checks nobody else holds, locked until the caller's transaction ends.
 
-    Walks the `sla_check_due` index; locks only the check rows (OF self), never the tickets.
+    Walks the `sla_check_due` index; locks only the check rows, never the tickets. The tickets are
+    read by id in a second query: joined to the claim, the planner (whose statistics rarely know how
+    many checks have just fallen due) may merge-join the checks with every ticket in id order, the
+    whole table for a check on a recent ticket.
     """
     due = SLACheck.objects.select_for_update(skip_locked=True, of=("self",)).filter(due_at__lte=now)
     if only is not None:
         due = due.filter(pk=only)
-    return list(
-        due.select_related("ticket__sla_policy", "ticket__merchant", "ticket__device").order_by("due_at")[:limit]
-    )
+    tickets = Ticket.objects.select_related("sla_policy", "merchant", "device")
+    return list(due.order_by("due_at").prefetch_related(Prefetch("ticket", queryset=tickets))[:limit])
 
 
 def _advance(check: SLACheck, *, now, context: _PassContext, moved: list, done: list) -> list[_Firing]:
@@ -346,10 +358,12 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
             if technician is not None and technician.is_active and escalation.milestone != Milestone.RESPOND:
                 recipients.append(technician)
         told.extend(Escalation.recipients.through(escalation_id=escalation.pk, user_id=user.pk) for user in recipients)
-        link = reverse("tickets:detail", args=[escalation.ticket.number])
+        link = context.ticket_link(escalation.ticket.number)
+        # The notice in each language its readers read (the timeline's in the site's), written once.
+        languages = {user.language or settings.LANGUAGE_CODE for user in recipients} | {settings.LANGUAGE_CODE}
+        texts = {language: _message_in(language, escalation, now=now) for language in languages}
         for user in recipients:
-            with translation.override(user.language or settings.LANGUAGE_CODE):
-                subject, body = escalation_message(escalation, now=now)
+            subject, body = texts[user.language or settings.LANGUAGE_CODE]
             messages.extend(
                 Message(
                     recipient=user,
@@ -363,8 +377,7 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
                 for channel in LEVEL_CHANNELS[escalation.level]
                 if channel == "in_app" or (channel == "email" and user.email) or (channel == "sms" and user.phone)
             )
-        with translation.override(settings.LANGUAGE_CODE):
-            timeline_text = escalation_message(escalation, now=now)[0]
+        timeline_text = texts[settings.LANGUAGE_CODE][0]
         entries.append(
             {
                 "ticket": escalation.ticket,
@@ -387,6 +400,11 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
     ticket_events_record(entries, now=now)
     Escalation.recipients.through.objects.bulk_create(told)
     deliveries_queue(messages=messages, now=now)
+
+
+def _message_in(language: str, escalation: Escalation, *, now: datetime.datetime) -> tuple[str, str]:
+    with translation.override(language):
+        return escalation_message(escalation, now=now)
 
 
 def escalation_message(escalation: Escalation, *, now: datetime.datetime) -> tuple[str, str]:

@@ -7,8 +7,10 @@ its own transaction, and the figures are plain counts over the ticket's columns:
 
 - `came_back`: a repair whose terminal came back for another (not cancelled) repair filed no more
   than `REPEAT_WINDOW` after this one was resolved. Recounted over one terminal's repairs whenever one
-  of them is filed, resolved, reopened or cancelled (`repeats_recount`), so a repair resolved later,
-  a reopened one (no longer resolved) and a cancelled request all leave the flags right.
+  of them is resolved, reopened or cancelled (`repeats_recount`), so a repair resolved later, a
+  reopened one (no longer resolved) and a cancelled request all leave the flags right; filing one
+  turns on the flags of the repairs it repeats (`filing_repeats_sql`), sent with the ticket number's
+  statement.
 - `fixed_first_time`: resolved, never reopened, and one visit at most; written at resolution.
 - `fixed_by`: the technician of the ticket's latest repair report; written at resolution.
 
@@ -84,9 +86,25 @@ def repeats_recount(device_id: int | None, *, apps=global_apps) -> None:
     Ticket.objects.filter(device_id=device_id, kind=REPAIR).update(came_back=_came_back(Ticket))
 
 
+def filing_repeats_sql(*, device_id: int | None, kind: str, now: datetime.datetime) -> tuple[str, list] | None:
+    """What filing a repair of `device_id` at `now` changes in its terminal's repeats, as one UPDATE
+    (SQL and parameters) for filing to send along with a statement it sends anyway: the terminal's
+    earlier repairs resolved in the `REPEAT_WINDOW` before `now` came back. Filing a ticket can only
+    turn flags on, and only those (`repeats_recount` would find the same); None when nothing can
+    change (another kind, no terminal)."""
+    if kind != REPAIR or device_id is None:
+        return None
+    table = global_apps.get_model("tickets", "Ticket")._meta.db_table
+    return (
+        f"UPDATE {table} SET came_back = %s WHERE device_id = %s AND kind = %s AND NOT came_back"
+        " AND resolved_at >= %s AND resolved_at < %s",
+        [True, device_id, REPAIR, now - REPEAT_WINDOW, now],
+    )
+
+
 def ticket_repeats_changed(ticket) -> None:
-    """A repair was filed or cancelled: its terminal's earlier repairs may have come back (or no
-    longer). One UPDATE over that terminal's repairs, none for other kinds; in the caller's transaction."""
+    """A repair was cancelled: its terminal's earlier repairs may no longer have come back. One
+    UPDATE over that terminal's repairs, none for other kinds; in the caller's transaction."""
     if ticket.kind == REPAIR:
         repeats_recount(ticket.device_id)
 

@@ -110,10 +110,11 @@ def ticket_console(request):
     if filters["assigned"] not in ("yes", "no"):
         filters["assigned"] = ""
     regions = list(Region.objects.order_by("code"))
-    if filters["region"] not in {r.code for r in regions}:
+    region = next((r for r in regions if r.code == filters["region"]), None)
+    if region is None:
         filters["region"] = ""
     page = selectors.console_page(
-        selectors.ticket_console(actor=request.user, **filters),
+        selectors.ticket_console(actor=request.user, **{**filters, "region": region}),
         after=request.GET.get("after", ""),
         size=PAGE_SIZE,
         searched=bool(filters["search"]),

@@ -281,6 +281,16 @@ class TestWhatAPassCosts:
 
         assert queries_for_a_batch_of(3) == queries_for_a_batch_of(12)
 
+    def test_the_claim_locks_the_checks_alone_and_reads_their_tickets_by_id(self, file_at, told):
+        """Joined to the claim, the tickets let the planner merge-join every ticket in id order."""
+        due = [file_at(FRIDAY_10) for _ in range(2)]
+        with CaptureQueriesContext(connection) as captured:
+            scan_at(at(2026, 11, 28, 4, 30))
+        claim, tickets_read = statements(captured)[:2]
+        assert "SKIP LOCKED" in claim and "JOIN" not in claim
+        assert "tickets_ticket" in tickets_read and "FOR UPDATE" not in tickets_read
+        assert all(str(ticket.pk) in tickets_read for ticket in due)
+
     def test_the_claim_uses_the_due_index(self, file_at):
         file_at(FRIDAY_10)
         with connection.cursor() as cursor:

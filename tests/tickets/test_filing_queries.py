@@ -21,13 +21,13 @@ pytestmark = pytest.mark.django_db
 # The test's own transaction turns the filing's into a savepoint: two statements more than in
 # production (SAVEPOINT and RELEASE).
 SAVEPOINT = 2
-# session, user, the user's merchant, the chosen terminal, its warranty, the day's ticket number,
-# the ticket, its timeline entry, its SLA checks, the terminal's repeat repairs (tickets.facts), the
+# session, user, the user's merchant, the chosen terminal, its warranty, the day's ticket number with
+# the terminal's repeat repairs (tickets.facts), the ticket, its timeline entry, its SLA checks, the
 # merchant's users, their notices, the e-mail outbox
-WEB_FILING_QUERIES = 13
-# the API key, the terminal, its warranty, the ticket number, the ticket, the timeline entry, the SLA
-# checks, the terminal's repeat repairs, the merchant's users, their notices, the e-mail outbox
-API_FILING_QUERIES = 11
+WEB_FILING_QUERIES = 12
+# the API key, the terminal, its warranty, the ticket number with the repeat repairs, the ticket, the
+# timeline entry, the SLA checks, the merchant's users, their notices, the e-mail outbox
+API_FILING_QUERIES = 10
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def warm(merchant, device, sla_policy):
     return file_ticket(merchant, device=device)
 
 
-def test_the_web_form_files_in_thirteen_queries(client, merchant, device, warm, django_assert_num_queries):
+def test_the_web_form_files_in_twelve_queries(client, merchant, device, warm, django_assert_num_queries):
     client.force_login(merchant)
     key = form_key(client)
     with django_assert_num_queries(WEB_FILING_QUERIES + SAVEPOINT):
@@ -57,7 +57,7 @@ def test_a_repeated_submission_finds_the_first_ticket_by_its_key(client, merchan
     assert Ticket.objects.filter(submission_key=key).count() == 1
 
 
-def test_the_api_files_in_eleven_queries(partner_api, device, warm, django_assert_num_queries):
+def test_the_api_files_in_ten_queries(partner_api, device, warm, django_assert_num_queries):
     partner_api.post("/api/v1/tickets/", filing(device), format="json")  # the key's last use is written once a minute
     with django_assert_num_queries(API_FILING_QUERIES + SAVEPOINT):
         response = partner_api.post("/api/v1/tickets/", filing(device), format="json")
@@ -86,3 +86,19 @@ def test_a_calendar_day_changed_in_the_admin_moves_the_next_deadlines(merchant, 
         after = file_ticket(merchant, device=device, fault_category="software")
     assert before.resolve_by.date() == datetime.date(2026, 12, 7)  # one working day: Monday
     assert after.resolve_by.date() == datetime.date(2026, 12, 8)  # Monday is off now: Tuesday
+
+
+def test_a_filing_reads_the_calendar_once_for_its_deadlines_and_its_checks(merchant, device, warm, monkeypatch):
+    from sla.calendar import WorkingCalendar
+
+    reads = []
+    current = WorkingCalendar.current
+
+    def counted():
+        reads.append(1)
+        return current()
+
+    monkeypatch.setattr(WorkingCalendar, "current", staticmethod(counted))
+    ticket = file_ticket(merchant, device=device)
+    assert len(reads) == 1
+    assert ticket.sla_checks.count() == 3

@@ -1,5 +1,7 @@
 """What the ticket pages compute for display: where each SLA milestone stands, parsed event data."""
 
+import functools
+
 from django import template
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
@@ -77,6 +79,21 @@ def star_line(rating):
 def ticket_milestones_by_key(context, ticket, now=None):
     """`{% ticket_milestones_by_key ticket as due %}` then `due.respond`, `due.onsite`, `due.resolve`."""
     return {row.milestone: row for row in _sla_status(context, ticket, now).milestones}
+
+
+@functools.cache
+def _labels(field) -> dict:
+    return dict(field.flatchoices)
+
+
+@register.filter
+def display(obj, name: str):
+    """`obj.get_<name>_display()` for list rows: the field's labels are gathered once per process
+    (each get_…_display call builds them again, hashing every lazy label, which translates it: six
+    hundred translations for the twenty rows of a console page). The label is translated on output."""
+    field = obj._meta.get_field(name)
+    value = getattr(obj, field.attname)
+    return _labels(field).get(value, value)
 
 
 @register.filter

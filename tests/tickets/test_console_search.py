@@ -1,0 +1,85 @@
+"""The console's search finds a ticket by its number, its terminal's serial, its merchant's name or its
+contact phone; it reads the matching ids leg by leg (one capped query per index), and a search that
+matches more than SEARCH_MATCH_CAP tickets walks the queue instead and says "200+" without counting."""
+
+import pytest
+from django.urls import reverse
+
+from possystem.seek import seek_page
+from tests.factories import MerchantFactory, device_in_warranty, file_ticket, merchant_user
+from tickets import selectors
+from tickets.models import OPEN_STATUSES, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tickets(merchant, sla_policy):
+    tea = merchant.merchant
+    noodles = merchant_user(username="merchant-noodles", merchant=MerchantFactory(name="Lanzhou Noodles"))
+    return {
+        "by_serial": file_ticket(merchant, device=device_in_warranty(tea, serial_number="PAX-FIND-ME-1")),
+        "by_phone": file_ticket(merchant, contact_phone="13912345678"),
+        "by_merchant": file_ticket(noodles),
+        "by_merchant_too": file_ticket(noodles, contact_phone="13912345678"),
+        "other": file_ticket(merchant),
+    }
+
+
+def found(dispatcher, search):
+    tickets = selectors.ticket_console(actor=dispatcher, search=search)
+    return selectors.console_page(tickets, size=50, searched=True)
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("find-me", {"by_serial"}),
+        ("912345", {"by_phone", "by_merchant_too"}),
+        ("noodles", {"by_merchant", "by_merchant_too"}),
+    ],
+)
+def test_it_finds_tickets_by_serial_phone_and_merchant_name(dispatcher, tickets, search, expected):
+    page = found(dispatcher, search)
+    assert {t.number for t in page.rows} == {tickets[name].number for name in expected}
+    assert (page.count, page.count_capped) == (len(expected), False)
+
+
+def test_it_finds_a_ticket_by_its_number(dispatcher, tickets):
+    number = tickets["other"].number
+    assert [t.number for t in found(dispatcher, number).rows] == [number]
+
+
+def test_a_search_matching_more_than_the_cap_walks_the_queue_and_does_not_count(
+    dispatcher, tickets, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr("tickets.selectors.SEARCH_MATCH_CAP", 2)
+    whole = seek_page(
+        Ticket.objects.filter(status__in=OPEN_STATUSES, number__startswith="RT-"),
+        keys=selectors.CONSOLE_ORDER,
+        size=3,
+    )
+    tickets_found = selectors.ticket_console(actor=dispatcher, search="RT-")
+    # the page's ids, their rows, their assignments: no count
+    with django_assert_num_queries(3):
+        page = selectors.console_page(tickets_found, size=3, searched=True)
+    assert page.rows == whole.rows and page.next_after == whole.next_after
+    assert page.count_capped is True
+
+
+# session, user, regions, the matching terminals, the matching merchants, the matching ids (one
+# statement), then a narrow search's rows and capped count, or a broad one's page ids and rows, the
+# assignments, unread notifications
+SEARCH_QUERIES = 10
+
+
+@pytest.mark.parametrize("cap", [1000, 2])
+def test_a_search_page_costs_ten_queries_narrow_or_broad(
+    client, dispatcher, tickets, monkeypatch, django_assert_num_queries, cap
+):
+    monkeypatch.setattr("tickets.selectors.SEARCH_MATCH_CAP", cap)
+    client.force_login(dispatcher)
+    with django_assert_num_queries(SEARCH_QUERIES):
+        page = client.get(reverse("tickets:console"), {"q": "RT-"}).content.decode()
+    assert all(ticket.number in page for ticket in tickets.values())
+    assert ("200+ tickets" if cap == 2 else ">5 tickets<") in page  # a broad search is not counted
