@@ -227,12 +227,8 @@ def breaches_list(view: View, limit: int = LIST_LIMIT):
 # --- breaches by region ----------------------------------------------------------------------------
 
 
-def _region_expression():
-    return Coalesce(F("device__region"), F("merchant__region"))
-
-
 def breaches_by_region_figure(view: View) -> list[tuple[Region | None, int, int]]:
-    """Per region (the terminal's, else the merchant's): tickets filed in the period with a breached
+    """Per region (the ticket's: the terminal's, else the merchant's): tickets filed in the period with a breached
     milestone, and all tickets filed. Most breaches first."""
     rows = period_sums_by(view, "region", ["breached", "filed"])
     regions = Region.objects.in_bulk([key for key in rows if key])
@@ -517,10 +513,10 @@ def _met(view: View, arg: str) -> QuerySet:
 
 
 def _region_breached(view: View, arg: str) -> QuerySet:
-    tickets = view.tickets().annotate(region_key=_region_expression()).filter(breached_q(view.now))
+    tickets = view.tickets().filter(breached_q(view.now))
     if arg == "none":
-        return tickets.filter(region_key__isnull=True)
-    return tickets.filter(region_key=arg) if arg.isdigit() else tickets
+        return tickets.filter(region__isnull=True)
+    return tickets.filter(region=arg) if arg.isdigit() else tickets
 
 
 def _repeats(view: View, arg: str) -> QuerySet:

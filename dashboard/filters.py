@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -247,10 +247,9 @@ class View:
         breach lists read from here."""
         tickets = visible_to(Ticket.objects.all(), self.actor)
         if self.region is not None:
-            # A terminal's region, or its merchant's when the terminal has none (as the console).
-            tickets = tickets.filter(
-                Q(device__region=self.region) | Q(device__region__isnull=True, merchant__region=self.region)
-            )
+            # Where the job is: the terminal's region, else the merchant's, as stored on the ticket
+            # (`tickets.regions`; a closed ticket keeps the region it was served in), as the console.
+            tickets = tickets.filter(region=self.region)
         if self.partner is not None:
             tickets = tickets.filter(merchant__partner=self.partner)
         if self.merchant is not None:

@@ -154,8 +154,9 @@ def resolved_repairs(tickets: QuerySet) -> QuerySet:
 
 
 def _region():
-    """A ticket's region: its terminal's, else its merchant's (as the console and `View.scope`)."""
-    return Coalesce(F("device__region"), F("merchant__region"))
+    """Where the job is: the terminal's region, else the merchant's, stored on the ticket
+    (`tickets.regions`), as the console and `View.scope` read it."""
+    return F("region")
 
 
 def _combine(sums: dict, more: dict) -> dict:

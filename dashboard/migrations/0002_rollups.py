@@ -41,7 +41,8 @@ FOR EACH ROW EXECUTE FUNCTION dashboard_ticket_part_stale();
 CREATE TRIGGER dashboard_report_stale AFTER INSERT OR UPDATE OR DELETE ON technicians_repairreport
 FOR EACH ROW EXECUTE FUNCTION dashboard_ticket_part_stale();
 
--- A terminal's model, firmware or region, a merchant's region or partner: how its tickets are grouped.
+-- A terminal's model or firmware, a merchant's partner: how its tickets are grouped (a region change
+-- rewrites the region stored on the open tickets, which the ticket's own trigger sees).
 CREATE OR REPLACE FUNCTION dashboard_device_stale() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO dashboard_staleday (day)
@@ -49,10 +50,9 @@ BEGIN
   WHERE device_id = NEW.id AND status NOT IN {running};
   RETURN NULL;
 END $$;
-CREATE TRIGGER dashboard_device_stale AFTER UPDATE OF model_id, firmware_version, region_id ON devices_device
+CREATE TRIGGER dashboard_device_stale AFTER UPDATE OF model_id, firmware_version ON devices_device
 FOR EACH ROW WHEN (OLD.model_id IS DISTINCT FROM NEW.model_id
-                   OR OLD.firmware_version IS DISTINCT FROM NEW.firmware_version
-                   OR OLD.region_id IS DISTINCT FROM NEW.region_id)
+                   OR OLD.firmware_version IS DISTINCT FROM NEW.firmware_version)
 EXECUTE FUNCTION dashboard_device_stale();
 CREATE OR REPLACE FUNCTION dashboard_merchant_stale() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -61,8 +61,8 @@ BEGIN
   WHERE merchant_id = NEW.id AND status NOT IN {running};
   RETURN NULL;
 END $$;
-CREATE TRIGGER dashboard_merchant_stale AFTER UPDATE OF region_id, partner_id ON accounts_merchant
-FOR EACH ROW WHEN (OLD.region_id IS DISTINCT FROM NEW.region_id OR OLD.partner_id IS DISTINCT FROM NEW.partner_id)
+CREATE TRIGGER dashboard_merchant_stale AFTER UPDATE OF partner_id ON accounts_merchant
+FOR EACH ROW WHEN (OLD.partner_id IS DISTINCT FROM NEW.partner_id)
 EXECUTE FUNCTION dashboard_merchant_stale();
 
 -- The running tickets of a period, read live beside the roll-ups.

@@ -12,6 +12,7 @@ from tests import factories
 from tests.browser.conftest import browser, open_page  # noqa: F401  (browser fixtures)
 from tests.helpers import at
 from tickets.models import Ticket
+from tickets.regions import region_id_of
 
 _numbers = itertools.count(1)
 
@@ -24,6 +25,7 @@ def make_ticket(merchant, filed: datetime.datetime, **fields) -> Ticket:
     fields.setdefault("respond_by", filed + datetime.timedelta(hours=24))
     fields.setdefault("onsite_by", filed + datetime.timedelta(hours=48))
     fields.setdefault("resolve_by", filed + datetime.timedelta(hours=72))
+    fields.setdefault("region_id", region_id_of(device=fields.get("device"), merchant=merchant))
     return Ticket.objects.create(
         number=f"RT-TEST-{next(_numbers):05d}",
         merchant=merchant,
