@@ -158,11 +158,18 @@ def _at_risk_exists() -> Exists:
     return Exists(SLACheck.objects.filter(ticket=OuterRef("pk"), level=Level.BREACHED))
 
 
+def _state_conditions(now: datetime.datetime) -> dict[str, Q]:
+    """What makes an open ticket breached, at risk or paused, each on its own (they overlap)."""
+    return {
+        "breached": breached_q(now),
+        "at_risk": Q(_at_risk_exists()),
+        "paused": Q(status=Status.WAITING_MERCHANT),
+    }
+
+
 def sla_state_q(state: str, now: datetime.datetime) -> Q:
     """An open ticket's overall SLA state, worst first: breached, at risk, paused, on track."""
-    breached = breached_q(now)
-    at_risk = Q(_at_risk_exists())
-    paused = Q(status=Status.WAITING_MERCHANT)
+    breached, at_risk, paused = _state_conditions(now).values()
     return {
         "breached": breached,
         "at_risk": ~breached & at_risk,
@@ -182,10 +189,11 @@ class OpenTickets:
 
 
 def _sla_state(now: datetime.datetime) -> Case:
-    """`sla_state_q` as one expression: each open ticket's state, worst first, worked out once."""
+    """`sla_state_q` as one expression: each open ticket's state, the first that holds in the order
+    worst first, each condition worked out at most once."""
     return Case(
-        *(When(sla_state_q(state, now), then=Value(state)) for state in SLA_STATES[:-1]),
-        default=Value(SLA_STATES[-1]),
+        *(When(condition, then=Value(state)) for state, condition in _state_conditions(now).items()),
+        default=Value("on_track"),
     )
 
 

@@ -583,6 +583,13 @@ class Feedback(models.Model):
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
         constraints = [models.CheckConstraint(name="feedback_rating_1_to_5", condition=Q(rating__gte=1, rating__lte=5))]
+        indexes = [
+            # The dashboard's latest comments (dashboard.figures.satisfaction_figure): walked newest
+            # first, stopping at the fifth of the view's tickets.
+            models.Index(
+                fields=["-created_at", "-id"], condition=~Q(comment=""), name="feedback_comment_latest"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.ticket_id} · {self.rating}"
