@@ -46,7 +46,7 @@ from dashboard.rollups import (
     p90_of,
     period_sums,
     period_sums_by,
-    period_sums_weekly,
+    period_sums_split,
     repair_groups,
     resolved_repairs,
     rollups_kept,
@@ -235,10 +235,10 @@ def breaches_list(view: View, limit: int = LIST_LIMIT):
 # --- breaches by region ----------------------------------------------------------------------------
 
 
-def breaches_by_region_figure(view: View) -> list[tuple[Region | None, int, int]]:
+def breaches_by_region_figure(view: View, regions: dict | None = None) -> list[tuple[Region | None, int, int]]:
     """Per region (the ticket's: the terminal's, else the merchant's): tickets filed in the period with a breached
     milestone, and all tickets filed. Most breaches first."""
-    rows = period_sums_by(view, "region", ["breached", "filed"])
+    rows = regions if regions is not None else period_sums_by(view, "region", ["breached", "filed"])
     regions = Region.objects.in_bulk([key for key in rows if key])
     ordered = sorted(rows.items(), key=lambda item: (-item[1]["breached"], item[0] is None, item[0] or 0))
     return [(regions.get(key), row["breached"], row["filed"]) for key, row in ordered]
@@ -474,7 +474,7 @@ def figures_compute(view: View) -> Figures:
     """Every figure of the dashboard for `view`. The counts, times, ratings and revenue of the
     period's tickets are read at once (`dashboard.rollups.period_sums`); the other groups take a
     query or two each."""
-    row, weeks = period_sums_weekly(view)
+    row, weeks, regions = period_sums_split(view)
     return Figures(
         view=view,
         filed=row["filed"],
@@ -484,7 +484,7 @@ def figures_compute(view: View) -> Figures:
         at_risk=list(at_risk_list(view)),
         breaches=list(breaches_list(view)),
         durations=durations_figure(view, row),
-        regions=breaches_by_region_figure(view),
+        regions=breaches_by_region_figure(view, regions),
         workload=workload_figure(view),
         repairs=repairs_figure(view),
         satisfaction=satisfaction_figure(view, row),

@@ -53,6 +53,7 @@ from dashboard.models import (
     ROLLUP_EDGES,
     ROLLUP_MEASURES,
     ROLLUP_MILESTONES,
+    ROLLUP_OUTCOMES,
     DailyRepairRollup,
     DailyRollup,
     DailyWorkRollup,
@@ -159,15 +160,21 @@ def _region():
     return F("region")
 
 
+_LONGEST = frozenset(LONGEST.values())
+
+
 def _combine(sums: dict, more: dict) -> dict:
-    """Two sets of sums as one: added, and the longest times the longer."""
-    combined = {}
-    for name in sums.keys() | more.keys():
-        a, b = sums.get(name), more.get(name)
-        if a is None or b is None:
-            combined[name] = b if a is None else a
+    """Two sets of sums as one: added, and the longest times the longer (None: nothing to add)."""
+    combined = dict(sums)
+    for name, value in more.items():
+        if value is None:
+            combined.setdefault(name, None)
+            continue
+        current = combined.get(name)
+        if current is None:
+            combined[name] = value
         else:
-            combined[name] = max(a, b) if name.endswith("_longest") else a + b
+            combined[name] = max(current, value) if name in _LONGEST else current + value
     return combined
 
 
@@ -275,44 +282,64 @@ def period_sums(view: View, names=None) -> dict:
     return _zero_counts(_combine(kept, live_sums(_running(view), view.now, names)))
 
 
-def period_sums_by(view: View, key: str, names) -> dict:
-    """`period_sums` per local week of filing (`key="week"`, Monday first, by its first day) or per
-    region (`key="region"`, a region id or None). Not the histograms: `period_sums_weekly` gives
-    them for the whole period."""
+_KEYS = {
+    "week": (TruncWeek("created_at", tzinfo=LOCAL), TruncWeek("day")),
+    "region": (F("region"), F("region")),
+}
+
+
+def _sums_grouped(view: View, keys: list[str], names) -> dict:
+    """The sums `names` per combination of `keys` (see `period_sums_by`); the histograms from the
+    roll-ups' part only, so callers add `live_sums` histograms for a total."""
     every = ticket_sums(view.now)
-    sums = {name: every[name] for name in names if "_within_" not in name}
-    live_key = {"week": TruncWeek("created_at", tzinfo=LOCAL), "region": _region()}[key]
-    kept_key = {"week": TruncWeek("day"), "region": F("region")}[key]
+    live = {name: every[name] for name in names if "_within_" not in name}
     served = rollups_serve(view)
     if served:
         rollups_refresh()
-    live_rows = _prepared(_running(view) if served else view.tickets()).values(group=live_key).annotate(**sums)
     groups: dict = {}
-    for row in live_rows.order_by():
-        groups[_as_date(row.pop("group"))] = row
+    tickets = _prepared(_running(view) if served else view.tickets())
+    live_rows = tickets.values(**{f"g_{key}": _KEYS[key][0] for key in keys}).annotate(**live).order_by()
+    for row in live_rows:
+        groups[tuple(_as_date(row.pop(f"g_{key}")) for key in keys)] = row
     if served:
-        kept_rows = _rollup_rows(view, DailyRollup).values(group=kept_key).annotate(**_rollup_aggregates(sums))
-        for row in kept_rows.order_by():
-            group = _as_date(row.pop("group"))
+        kept = _rollup_rows(view, DailyRollup).values(**{f"g_{key}": _KEYS[key][1] for key in keys})
+        for row in kept.annotate(**_rollup_aggregates(names)).order_by():
+            group = tuple(_as_date(row.pop(f"g_{key}")) for key in keys)
             groups[group] = _combine(groups.get(group, {}), row)
-    return {group: _zero_counts(row) for group, row in groups.items()}
+    return groups
 
 
-def period_sums_weekly(view: View) -> tuple[dict, dict]:
-    """Every sum of the view in total, and per local week (as `period_sums_by`), read at once: the
-    weeks' rows added up are the total, and the histograms are read for the total alone."""
+def period_sums_by(view: View, key: str, names) -> dict:
+    """`period_sums` per local week of filing (`key="week"`, Monday first, by its first day) or per
+    region (`key="region"`, a region id or None). Not the histograms: `period_sums_split` gives
+    them for the whole period."""
+    names = [name for name in names if "_within_" not in name]
+    return {group: _zero_counts(row) for (group,), row in _sums_grouped(view, [key], names).items()}
+
+
+# What the weekly trend and the regions' breaches read of each group.
+WEEK_NAMES = [f"{m}_{outcome}" for m in ROLLUP_MILESTONES for outcome in ROLLUP_OUTCOMES if outcome != "pending"]
+REGION_NAMES = ["breached", "filed"]
+
+
+def period_sums_split(view: View) -> tuple[dict, dict, dict]:
+    """Every sum of the view in total, and per local week (`WEEK_NAMES`) and per region
+    (`REGION_NAMES`) as `period_sums_by` gives them, read at once: one pass over the roll-ups and
+    one over the running tickets, grouped by week and region (a few hundred groups, added up here),
+    and the running tickets' histograms."""
     names = list(ticket_sums(view.now))
-    weeks = period_sums_by(view, "week", names)
     total: dict = {}
-    for row in weeks.values():
+    weeks: dict = {}
+    regions: dict = {}
+    for (week, region), row in _sums_grouped(view, ["week", "region"], names).items():
         total = _combine(total, row)
+        weeks[week] = _combine(weeks.get(week, {}), {name: row.get(name) for name in WEEK_NAMES})
+        regions[region] = _combine(regions.get(region, {}), {name: row.get(name) for name in REGION_NAMES})
     histograms = [name for name in names if "_within_" in name]
-    if rollups_serve(view):
-        kept = _rollup_rows(view, DailyRollup).aggregate(**_rollup_aggregates(histograms))
-        total.update(_combine(kept, live_sums(_running(view), view.now, histograms)))
-    else:
-        total.update(live_sums(view.tickets(), view.now, histograms))
-    return _zero_counts({name: total.get(name) for name in names}), weeks
+    running = _running(view) if rollups_serve(view) else view.tickets()
+    total = _combine({name: total.get(name) for name in names}, live_sums(running, view.now, histograms))
+    weeks = {week: _zero_counts(row) for week, row in weeks.items()}
+    return _zero_counts(total), weeks, {region: _zero_counts(row) for region, row in regions.items()}
 
 
 def repair_groups(view: View) -> list[dict]:
