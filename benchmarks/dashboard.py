@@ -365,6 +365,7 @@ def main() -> None:
         if not missed
         else f"**Targets still missed** ({len(missed)} of {len(page) + len(charts)} views): " + "; ".join(missed) + "."
     )
+    today = time.strftime("%Y-%m-%d", time.gmtime())
     text = f"""## Dashboard
 
 `benchmarks/dashboard.py`: the manager's dashboard in process (Django's test client through URL routing,
@@ -373,7 +374,7 @@ bulk-seeded tickets filed over the last 365 days (1,000 merchants in four region
 terminals of three models and three firmware versions; assignments, repair reports and ratings for the
 resolved ones; a twentieth of the tickets wait on the merchant, so about 56,000 are open). {options.runs}
 timed requests per view after one warm-up; milliseconds. Machine: {machine()}; {postgres_settings()}.
-Load average at the end: {load_average()}. Python {platform.python_version()}, {time.strftime("%Y-%m-%d")}.
+Load average at the end: {load_average()}. Python {platform.python_version()}, {today}.
 
 | view | median | p95 | p99 | SQL queries |
 | --- | ---: | ---: | ---: | ---: |

@@ -383,13 +383,15 @@ class Satisfaction:
 def satisfaction_figure(view: View, row: dict | None = None) -> Satisfaction:
     """Ratings of tickets filed in the period: average, share of resolved tickets rated, the latest
     comments."""
-    row = row or period_sums(view, ["resolved", "rated", "rating_sum"])
+    row = row or period_sums(view, ["resolved", "rated", "rating_sum", "commented"])
     average = row["rating_sum"] / row["rated"] if row["rated"] else None
+    # Walked newest first on `feedback_comment_latest` until five of the view's are found; a view
+    # with no comment at all (known from the sums) would walk every comment for nothing.
     comments = (
         Feedback.objects.filter(ticket__in=view.tickets().values("pk"))
         .exclude(comment="")
         .select_related("ticket__merchant")
-        .order_by("-created_at", "-pk")[:5]
+        .order_by("-created_at", "-pk")[: min(5, row["commented"])]
     )
     return Satisfaction(row["resolved"], row["rated"], average, list(comments))
 

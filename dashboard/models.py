@@ -110,7 +110,7 @@ def rollup_count_names() -> list[str]:
     for measure in ROLLUP_MEASURES:
         names.append(f"{measure}_n")
         names += [f"{measure}_within_{edge}" for edge in ROLLUP_EDGES]
-    names += ["resolved", "rated", "rating_sum", "charged"]
+    names += ["resolved", "rated", "rating_sum", "commented", "charged"]
     return names
 
 

@@ -105,14 +105,14 @@ def _charged_amount() -> Subquery:
     )
 
 
-def _rating() -> Subquery:
-    return Subquery(Feedback.objects.filter(ticket=OuterRef("pk")).values("rating")[:1])
+def _feedback(column: str) -> Subquery:
+    return Subquery(Feedback.objects.filter(ticket=OuterRef("pk")).values(column)[:1])
 
 
 def _prepared(tickets: QuerySet) -> QuerySet:
     """Tickets with what their repair reports charged and their rating (scalar subqueries on the
     ticket's index: a join would read every rating for a few thousand running tickets)."""
-    return tickets.annotate(charge=_charged_amount(), rating=_rating())
+    return tickets.annotate(charge=_charged_amount(), rating=_feedback("rating"), comment=_feedback("comment"))
 
 
 def ticket_sums(now: datetime.datetime) -> dict:
@@ -135,6 +135,7 @@ def ticket_sums(now: datetime.datetime) -> dict:
         resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
         rated=Count("pk", filter=Q(rating__isnull=False)),
         rating_sum=Sum("rating"),
+        commented=Count("pk", filter=Q(comment__gt="")),
         charged=Count("pk", filter=Q(charge__isnull=False)),
         charged_amount=Sum("charge"),
     )

@@ -251,3 +251,24 @@ class TestCompletedJobs:
         evening.save()
         assert [w.completed for w in figures.workload_figure(view)] == [0]
         assert [w.completed for w in figures.workload_figure(view_of(manager))] == [2]
+
+
+class TestLatestComments:
+    def test_a_view_without_a_comment_does_not_look_for_one(self, manager, world, django_assert_num_queries):
+        view = view_of(manager)
+        row = rollups.period_sums(view)
+        assert row["commented"] == 0  # the world's ratings carry no comment
+
+        with django_assert_num_queries(0):
+            assert figures.satisfaction_figure(view, row).comments == []
+
+    def test_the_latest_comments_of_the_view(self, manager, world):
+        rated = [t for t in world["tickets"] if t.status == Status.CLOSED][:2]
+        for n, ticket in enumerate(rated):
+            Feedback.objects.create(ticket=ticket, rating=4, comment=f"Comment {n}", created_at=NOW - n * H)
+        view = view_of(manager, "period=90d")
+
+        satisfaction = figures.satisfaction_figure(view)
+
+        assert rollups.period_sums(view)["commented"] == 2
+        assert [f.comment for f in satisfaction.comments] == ["Comment 0", "Comment 1"]
