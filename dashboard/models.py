@@ -114,12 +114,11 @@ def rollup_count_names() -> list[str]:
     return names
 
 
-class DailyRollup(models.Model):
-    """The dashboard's sums over one local day's tickets of one region, partner, device model and
-    kind, for the tickets whose figures no longer change with the clock (every status but the four in
-    which the SLA clocks run). Kept by `dashboard.rollups.rollups_refresh`; never edited by hand."""
+class RollupSums(models.Model):
+    """The dashboard's sums over a group of tickets of one region, partner, device model and kind
+    (`dashboard.rollups.ticket_sums` names them), for the tickets whose figures no longer change
+    with the clock (every status but the four in which the SLA clocks run)."""
 
-    day = models.DateField()
     region = models.ForeignKey("accounts.Region", null=True, on_delete=models.CASCADE, related_name="+")
     partner = models.ForeignKey("accounts.Partner", null=True, on_delete=models.CASCADE, related_name="+")
     model = models.ForeignKey("devices.DeviceModel", null=True, on_delete=models.CASCADE, related_name="+")
@@ -136,10 +135,38 @@ class DailyRollup(models.Model):
     charged_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
+        abstract = True
+
+
+for _name in rollup_count_names():
+    RollupSums.add_to_class(_name, models.PositiveIntegerField(default=0))
+del _name
+
+
+class DailyRollup(RollupSums):
+    """The sums of the tickets filed on one local day. Kept by `dashboard.rollups.rollups_refresh`;
+    never edited by hand."""
+
+    day = models.DateField()
+
+    class Meta:
         indexes = [models.Index(fields=["day"], name="rollup_day")]
 
     def __str__(self):
         return f"{self.day} {self.kind}"
+
+
+class WeeklyRollup(RollupSums):
+    """The same sums per local week (Monday first), added up from `DailyRollup` when its days are
+    built: a long period reads a seventh of the rows, and only its partial weeks day by day."""
+
+    week = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["week"], name="rollup_week")]
+
+    def __str__(self):
+        return f"{self.week} {self.kind}"
 
 
 class DailyRepairRollup(models.Model):
@@ -189,7 +216,3 @@ class StaleDay(models.Model):
     def __str__(self):
         return str(self.day)
 
-
-for _name in rollup_count_names():
-    DailyRollup.add_to_class(_name, models.PositiveIntegerField(default=0))
-del _name

@@ -25,6 +25,7 @@ runs it first too, so a figure is never older than the request that shows it.
 """
 
 import datetime
+import functools
 import math
 from decimal import Decimal
 
@@ -58,6 +59,7 @@ from dashboard.models import (
     DailyRollup,
     DailyWorkRollup,
     StaleDay,
+    WeeklyRollup,
     rollup_count_names,
 )
 from sla.selectors import breached_q, milestone_outcome_q
@@ -210,8 +212,10 @@ def rollups_serve(view: View) -> bool:
     return is_staff_actor(view.actor) or getattr(view.actor, "role", None) == "partner"
 
 
-def _rollup_rows(view: View, model) -> QuerySet:
-    rows = model.objects.filter(day__gte=view.period.first, day__lte=view.period.last)
+def _rollup_rows(view: View, model, **period) -> QuerySet:
+    """The roll-up rows of `model` through the view's filters, over `period` (lookups on `day` or
+    `week`; by default the view's days)."""
+    rows = model.objects.filter(**(period or {"day__gte": view.period.first, "day__lte": view.period.last}))
     if view.region is not None:
         rows = rows.filter(region=view.region)
     if view.partner is not None:
@@ -220,7 +224,7 @@ def _rollup_rows(view: View, model) -> QuerySet:
         rows = rows.filter(partner=view.actor.partner_id)  # a partner's own merchants (`visible_to`)
     if view.device_model is not None:
         rows = rows.filter(model=view.device_model)
-    if view.kind and model is DailyRollup:
+    if view.kind and model is not DailyRepairRollup:
         rows = rows.filter(kind=view.kind)
     elif view.kind and view.kind != Kind.REPAIR:
         rows = rows.none()  # the repair roll-ups hold repairs only
@@ -239,13 +243,46 @@ def _running(view: View) -> QuerySet:
 # --- reading -----------------------------------------------------------------------------------------
 
 
+# The sums of a ticket's rating and of what its repair reports charged: read live from the ratings'
+# and reports' side (`_aside_sums`), not with a subquery per ticket.
+ASIDE = ("rated", "rating_sum", "commented", "charged", "charged_amount")
+
+
+def _plain(names) -> list[str]:
+    """The sums one pass over the tickets reads: neither histograms nor ratings and charges."""
+    return [name for name in names if "_within_" not in name and name not in ASIDE]
+
+
+def _aside_sums(tickets: QuerySet, names) -> dict:
+    ids = tickets.order_by().values("pk")
+    result = {}
+    if {"rated", "rating_sum", "commented"} & set(names):
+        result.update(
+            Feedback.objects.filter(ticket__in=ids).aggregate(
+                rated=Count("pk"), rating_sum=Sum("rating"), commented=Count("pk", filter=Q(comment__gt=""))
+            )
+        )
+    if {"charged", "charged_amount"} & set(names):
+        amount = ExpressionWrapper(
+            F("labour_charge") + F("parts_charge"), output_field=DecimalField(max_digits=14, decimal_places=2)
+        )
+        result.update(
+            RepairReport.objects.filter(ticket__in=ids, charged=True).aggregate(
+                charged=Count("ticket", distinct=True), charged_amount=Sum(amount)
+            )
+        )
+    return {name: result[name] for name in names if name in result}
+
+
 def live_sums(tickets: QuerySet, now: datetime.datetime, names=None) -> dict:
-    """`ticket_sums` over tickets read live: one pass for the sums, and one grouped by the step each
-    time falls in for the histograms (cheaper than a count per step over every ticket)."""
+    """`ticket_sums` over tickets read live: one pass for most sums, one grouped by the step each
+    time falls in for the histograms (cheaper than a count per step over every ticket), and the
+    ratings and charges from their own tables (cheaper than a subquery per ticket)."""
     sums = ticket_sums(now)
     names = list(sums) if names is None else names
-    plain = {name: sums[name] for name in names if "_within_" not in name}
-    result = _prepared(tickets).aggregate(**plain) if plain else {}
+    plain = {name: sums[name] for name in _plain(names)}
+    result = tickets.aggregate(**plain) if plain else {}
+    result.update(_aside_sums(tickets, names))
     measures = [m for m in ROLLUP_MEASURES if any(name.startswith(f"{m}_within_") for name in names)]
     if measures:
         histograms = _histograms(tickets, measures)
@@ -253,9 +290,11 @@ def live_sums(tickets: QuerySet, now: datetime.datetime, names=None) -> dict:
     return _zero_counts(result)
 
 
+@functools.cache
 def _step(measure: str) -> Case:
     """The index in `ROLLUP_EDGES` of the first step a ticket's time falls within (None without it)."""
-    steps = [When(_has(measure) & _within(measure, edge), then=Value(i)) for i, edge in enumerate(ROLLUP_EDGES)]
+    # A missing time compares as unknown, so it falls through every step to the last When.
+    steps = [When(_within(measure, edge), then=Value(i)) for i, edge in enumerate(ROLLUP_EDGES)]
     return Case(*steps, When(_has(measure), then=Value(len(ROLLUP_EDGES))), default=None)
 
 
@@ -279,31 +318,49 @@ def period_sums(view: View, names=None) -> dict:
     if not rollups_serve(view):
         return live_sums(view.tickets(), view.now, names)
     rollups_refresh()
-    kept = _rollup_rows(view, DailyRollup).aggregate(**_rollup_aggregates(names))
+    kept: dict = {}
+    for rows, _week in _kept_parts(view):
+        kept = _combine(kept, rows.aggregate(**_rollup_aggregates(names)))
     return _zero_counts(_combine(kept, live_sums(_running(view), view.now, names)))
 
 
+def _kept_parts(view: View) -> list[tuple[QuerySet, object]]:
+    """The roll-up rows of the view's period, each part with its week's expression: the whole
+    weeks inside the period from `WeeklyRollup`, the days before the first and after the last of
+    them from `DailyRollup`."""
+    first, last = view.period.first, view.period.last
+    monday = first + datetime.timedelta(days=-first.weekday() % 7)  # the first whole week's
+    sunday = last - datetime.timedelta(days=(last.weekday() + 1) % 7)  # the last whole week's end
+    if sunday < monday:
+        return [(_rollup_rows(view, DailyRollup), TruncWeek("day"))]
+    parts = [(_rollup_rows(view, WeeklyRollup, week__gte=monday, week__lte=sunday), F("week"))]
+    edges = Q(day__gte=first, day__lt=monday) | Q(day__gt=sunday, day__lte=last)
+    if monday > first or sunday < last:
+        parts.append((_rollup_rows(view, DailyRollup).filter(edges), TruncWeek("day")))
+    return parts
+
+
 _KEYS = {
-    "week": (TruncWeek("created_at", tzinfo=LOCAL), TruncWeek("day")),
-    "region": (F("region"), F("region")),
+    "week": TruncWeek("created_at", tzinfo=LOCAL),
+    "region": F("region"),
 }
 
 
 def _sums_grouped(view: View, keys: list[str], names) -> dict:
-    """The sums `names` per combination of `keys` (see `period_sums_by`); the histograms from the
-    roll-ups' part only, so callers add `live_sums` histograms for a total."""
+    """The sums `names` per combination of `keys` (see `period_sums_by`); the histograms, ratings
+    and charges from the roll-ups' part only, so callers add `live_sums` of those for a total."""
     every = ticket_sums(view.now)
-    live = {name: every[name] for name in names if "_within_" not in name}
+    live = {name: every[name] for name in _plain(names)}
     served = rollups_serve(view)
     if served:
         rollups_refresh()
     groups: dict = {}
-    tickets = _prepared(_running(view) if served else view.tickets())
-    live_rows = tickets.values(**{f"g_{key}": _KEYS[key][0] for key in keys}).annotate(**live).order_by()
+    tickets = _running(view) if served else view.tickets()
+    live_rows = tickets.values(**{f"g_{key}": _KEYS[key] for key in keys}).annotate(**live).order_by()
     for row in live_rows:
         groups[tuple(_as_date(row.pop(f"g_{key}")) for key in keys)] = row
-    if served:
-        kept = _rollup_rows(view, DailyRollup).values(**{f"g_{key}": _KEYS[key][1] for key in keys})
+    for rows, week in _kept_parts(view) if served else []:
+        kept = rows.values(**{f"g_{key}": week if key == "week" else F(key) for key in keys})
         for row in kept.annotate(**_rollup_aggregates(names)).order_by():
             group = tuple(_as_date(row.pop(f"g_{key}")) for key in keys)
             groups[group] = _combine(groups.get(group, {}), row)
@@ -312,9 +369,9 @@ def _sums_grouped(view: View, keys: list[str], names) -> dict:
 
 def period_sums_by(view: View, key: str, names) -> dict:
     """`period_sums` per local week of filing (`key="week"`, Monday first, by its first day) or per
-    region (`key="region"`, a region id or None). Not the histograms: `period_sums_split` gives
-    them for the whole period."""
-    names = [name for name in names if "_within_" not in name]
+    region (`key="region"`, a region id or None). Not the histograms, ratings or charges:
+    `period_sums_split` gives them for the whole period."""
+    names = _plain(names)
     return {group: _zero_counts(row) for (group,), row in _sums_grouped(view, [key], names).items()}
 
 
@@ -336,9 +393,9 @@ def period_sums_split(view: View) -> tuple[dict, dict, dict]:
         total = _combine(total, row)
         weeks[week] = _combine(weeks.get(week, {}), {name: row.get(name) for name in WEEK_NAMES})
         regions[region] = _combine(regions.get(region, {}), {name: row.get(name) for name in REGION_NAMES})
-    histograms = [name for name in names if "_within_" in name]
+    aside = [name for name in names if name not in _plain(names)]
     running = _running(view) if rollups_serve(view) else view.tickets()
-    total = _combine({name: total.get(name) for name in names}, live_sums(running, view.now, histograms))
+    total = _combine({name: total.get(name) for name in names}, live_sums(running, view.now, aside))
     weeks = {week: _zero_counts(row) for week, row in weeks.items()}
     return _zero_counts(total), weeks, {region: _zero_counts(row) for region, row in regions.items()}
 
@@ -480,6 +537,7 @@ def _rebuild(days: list[datetime.date]) -> None:
     DailyRepairRollup.objects.bulk_create(
         [DailyRepairRollup(**_columns(DailyRepairRollup, row)) for row in repairs], batch_size=1000
     )
+    _weeks_rebuild(sorted({day - datetime.timedelta(days=day.weekday()) for day in days}))
     DailyWorkRollup.objects.filter(day__in=days).delete()
     work = (
         Assignment.objects.filter(_on_days(days, "completed_at"))
@@ -489,6 +547,38 @@ def _rebuild(days: list[datetime.date]) -> None:
     )
     DailyWorkRollup.objects.bulk_create(
         [DailyWorkRollup(day=r["rollup_day"], technician_id=r["technician"], completed=r["completed"]) for r in work],
+        batch_size=1000,
+    )
+
+
+def _weeks_rebuild(weeks: list[datetime.date]) -> None:
+    """The weekly sums of these weeks (their Mondays) added up again from the daily rows."""
+    WeeklyRollup.objects.filter(week__in=weeks).delete()
+    sums = [
+        field.name
+        for field in WeeklyRollup._meta.concrete_fields
+        if field.name not in ("id", "week", "region", "partner", "model", "kind")
+    ]
+    condition = Q(pk__in=[])
+    for monday in weeks:
+        condition |= Q(day__gte=monday, day__lte=monday + datetime.timedelta(days=6))
+    rows = (
+        DailyRollup.objects.filter(condition)
+        .values("region", "partner", "model", "kind", rollup_week=TruncWeek("day"))
+        .annotate(**_rollup_aggregates(sums))
+        .order_by()
+    )
+    WeeklyRollup.objects.bulk_create(
+        [
+            WeeklyRollup(
+                week=_as_date(row.pop("rollup_week")),
+                region_id=row.pop("region"),
+                partner_id=row.pop("partner"),
+                model_id=row.pop("model"),
+                **row,
+            )
+            for row in rows
+        ],
         batch_size=1000,
     )
 

@@ -11,7 +11,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
 from dashboard import figures, rollups
-from dashboard.models import DailyRepairRollup, DailyRollup, StaleDay
+from dashboard.models import DailyRepairRollup, DailyRollup, StaleDay, WeeklyRollup
 from technicians.models import RepairReport
 from tests import factories
 from tests.dashboard.conftest import NOW, make_ticket, view_of
@@ -143,6 +143,33 @@ class TestTheSameFiguresAsReadLive:
             for r in RepairReport.objects.filter(charged=True, ticket__in=view.tickets())
         )
         assert kept.satisfaction.rated == Feedback.objects.filter(ticket__in=view.tickets()).count()
+
+
+class TestWeeks:
+    def test_a_week_holds_the_sums_of_its_days(self, manager, world):
+        rollups.rollups_refresh()
+        monday = datetime.date(2026, 11, 16)
+        days = DailyRollup.objects.filter(day__gte=monday, day__lte=monday + datetime.timedelta(days=6))
+
+        weekly = WeeklyRollup.objects.filter(week=monday)
+
+        assert weekly.exists()
+        for name in ("filed", "respond_on_time", "respond_within_120", "resolved", "charged"):
+            assert sum(weekly.values_list(name, flat=True)) == sum(days.values_list(name, flat=True)) > 0
+
+    @pytest.mark.parametrize(
+        "start, end",
+        [("2026-11-16", "2026-11-22"), ("2026-11-10", "2026-11-24"), ("2026-11-17", "2026-11-21")],
+        ids=["one whole week", "a week and partial weeks around it", "inside one week"],
+    )
+    def test_whole_weeks_and_the_days_around_them_add_up(self, manager, world, start, end):
+        view = view_of(manager, f"period=custom&start={start}&end={end}")
+
+        assert rollups.period_sums(view) == live_sums(view)
+        total, weeks, regions = rollups.period_sums_split(view)
+        assert total == live_sums(view)
+        assert sum(row["respond_late"] for row in weeks.values()) == total["respond_late"]
+        assert sum(row["filed"] for row in regions.values()) == total["filed"]
 
 
 class TestKeptByWrites:
