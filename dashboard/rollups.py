@@ -191,6 +191,16 @@ _ZEROS = {
 }
 
 
+def _add_up(rows, names) -> dict:
+    """Many sets of sums as one (as `_combine`, column by column)."""
+    rows = list(rows)
+    total = {}
+    for name in names:
+        values = [value for row in rows if (value := row.get(name)) is not None]
+        total[name] = (max(values) if name in _LONGEST else sum(values[1:], values[0])) if values else None
+    return total
+
+
 def _zero_counts(sums: dict) -> dict:
     """Sums over no rows read as 0, not None (a SUM over no tickets or no roll-ups)."""
     return {name: (_ZEROS.get(name) if value is None else value) for name, value in sums.items()}
@@ -386,13 +396,15 @@ def period_sums_split(view: View) -> tuple[dict, dict, dict]:
     one over the running tickets, grouped by week and region (a few hundred groups, added up here),
     and the running tickets' histograms."""
     names = list(ticket_sums(view.now))
-    total: dict = {}
+    groups = _sums_grouped(view, ["week", "region"], names)
+    total = _add_up(groups.values(), names)
     weeks: dict = {}
     regions: dict = {}
-    for (week, region), row in _sums_grouped(view, ["week", "region"], names).items():
-        total = _combine(total, row)
-        weeks[week] = _combine(weeks.get(week, {}), {name: row.get(name) for name in WEEK_NAMES})
-        regions[region] = _combine(regions.get(region, {}), {name: row.get(name) for name in REGION_NAMES})
+    for (week, region), row in groups.items():
+        weeks.setdefault(week, []).append(row)
+        regions.setdefault(region, []).append(row)
+    weeks = {week: _add_up(rows, WEEK_NAMES) for week, rows in weeks.items()}
+    regions = {region: _add_up(rows, REGION_NAMES) for region, rows in regions.items()}
     aside = [name for name in names if name not in _plain(names)]
     running = _running(view) if rollups_serve(view) else view.tickets()
     total = _combine({name: total.get(name) for name in names}, live_sums(running, view.now, aside))
