@@ -161,7 +161,7 @@ def _at_risk_exists() -> Exists:
 def _state_conditions(now: datetime.datetime) -> dict[str, Q]:
     """What makes an open ticket breached, at risk or paused, each on its own (they overlap)."""
     return {
-        "breached": breached_q(now),
+        "breached": breached_q(now, open_only=True),
         "at_risk": Q(_at_risk_exists()),
         "paused": Q(status=Status.WAITING_MERCHANT),
     }

@@ -152,16 +152,18 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
 # pause or a cancellation; a remote fix after the on-site deadline. Paused clocks are not breached.
 
 
-def breached_q(now: datetime.datetime) -> Q:
-    """Tickets with at least one breached milestone at `now`."""
+def breached_q(now: datetime.datetime, *, open_only: bool = False) -> Q:
+    """Tickets with at least one breached milestone at `now`. With `open_only`, for open tickets
+    alone: the cancelled and declined tickets' conditions are left out (fewer tests per row)."""
     condition = Q(onsite_at__isnull=True, resolved_at__gt=F("onsite_by"))
     for deadline, met in MILESTONES.values():
         unmet = {f"{met}__isnull": True}
         condition |= Q(**{f"{met}__gt": F(deadline)})
         condition |= Q(**unmet, **{f"{deadline}__lt": now}, status__in=RUNNING_STATUSES)
         condition |= Q(**unmet, **{f"{deadline}__lte": F("paused_at")}, status=Status.WAITING_MERCHANT)
-        condition |= Q(**unmet, **{f"{deadline}__lt": F("cancelled_at")}, status=Status.CANCELLED)
-        condition |= Q(**unmet, **{f"{deadline}__lt": F("returned_at")}, status=Status.RETURNED_UNREPAIRED)
+        if not open_only:
+            condition |= Q(**unmet, **{f"{deadline}__lt": F("cancelled_at")}, status=Status.CANCELLED)
+            condition |= Q(**unmet, **{f"{deadline}__lt": F("returned_at")}, status=Status.RETURNED_UNREPAIRED)
     return condition
 
 
