@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
     Exists,
@@ -33,13 +32,13 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.models import Region
 from dashboard.filters import View
+from dashboard.open_tickets import SLA_STATES, open_counts, sla_state_q
 from dashboard.rollups import (
     completed_jobs,
     mean_of,
@@ -59,7 +58,6 @@ from technicians.models import Assignment, PartUsed, RepairReport, Technician, V
 from tickets.models import OPEN_STATUSES, Feedback, Status
 
 OUTCOMES = ("on_time", "late", "missed", "pending")
-SLA_STATES = ("breached", "at_risk", "paused", "on_track")
 LIST_LIMIT = 10
 
 # --- durations ------------------------------------------------------------------------------------
@@ -153,60 +151,22 @@ def compliance_trend_figure(view: View, weeks: dict | None = None) -> list[Week]
 # --- open tickets now ------------------------------------------------------------------------------
 
 
-def _at_risk_exists() -> Exists:
-    # The at-risk warning has fired and the breach check lies ahead (as `sla.selectors.at_risk_open`).
-    return Exists(SLACheck.objects.filter(ticket=OuterRef("pk"), level=Level.BREACHED))
-
-
-def _state_conditions(now: datetime.datetime) -> dict[str, Q]:
-    """What makes an open ticket breached, at risk or paused, each on its own (they overlap)."""
-    return {
-        "breached": breached_q(now, open_only=True),
-        "at_risk": Q(_at_risk_exists()),
-        "paused": Q(status=Status.WAITING_MERCHANT),
-    }
-
-
-def sla_state_q(state: str, now: datetime.datetime) -> Q:
-    """An open ticket's overall SLA state, worst first: breached, at risk, paused, on track."""
-    breached, at_risk, paused = _state_conditions(now).values()
-    return {
-        "breached": breached,
-        "at_risk": ~breached & at_risk,
-        "paused": ~breached & ~at_risk & paused,
-        "on_track": ~breached & ~at_risk & ~paused,
-    }[state]
-
-
 @dataclass(frozen=True)
 class OpenTickets:
     by_status: list[tuple[str, str, int]]  # status, label, count
     by_state: list[tuple[str, str, int]]
+    as_of: datetime.datetime | None = None  # the beat's snapshot read; None: counted now
 
     @property
     def total(self) -> int:
         return sum(count for _status, _label, count in self.by_status)
 
 
-def _sla_state(now: datetime.datetime) -> Case:
-    """`sla_state_q` as one expression: each open ticket's state, the first that holds in the order
-    worst first, each condition worked out at most once."""
-    return Case(
-        *(When(condition, then=Value(state)) for state, condition in _state_conditions(now).items()),
-        default=Value("on_track"),
-    )
-
-
 def open_figure(view: View) -> OpenTickets:
-    """Open tickets now, whenever they were filed, by status and by SLA state. One query, grouped by
-    status and state (a few rows), so each ticket's state is worked out once."""
-    groups = (
-        view.scope()
-        .filter(status__in=OPEN_STATUSES)
-        .values("status", state=_sla_state(view.now))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    """Open tickets now, whenever they were filed, by status and by SLA state: from the beat's
+    snapshot where it serves the view, else counted live, each ticket's state worked out once
+    (`dashboard.open_tickets`)."""
+    groups, as_of = open_counts(view)
     by_status = dict.fromkeys(OPEN_STATUSES, 0)
     by_state = dict.fromkeys(SLA_STATES, 0)
     for group in groups:
@@ -215,6 +175,7 @@ def open_figure(view: View) -> OpenTickets:
     return OpenTickets(
         by_status=[(s.value, str(s.label), by_status[s]) for s in OPEN_STATUSES],
         by_state=[(state, str(STATE_LABELS[state]), by_state[state]) for state in SLA_STATES],
+        as_of=as_of,
     )
 
 

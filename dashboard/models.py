@@ -205,6 +205,27 @@ class DailyWorkRollup(models.Model):
         return f"{self.day} {self.technician_id}"
 
 
+class OpenTicketsCount(models.Model):
+    """How many tickets were open at `taken_at` with one status and SLA state, in one region, of
+    one partner, device model and kind: the beat's snapshot of "open tickets now"
+    (`dashboard.open_tickets`). The latest two snapshots are kept."""
+
+    taken_at = models.DateTimeField()
+    status = models.CharField(max_length=32)
+    state = models.CharField(max_length=16)
+    region = models.ForeignKey("accounts.Region", null=True, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey("accounts.Partner", null=True, on_delete=models.CASCADE, related_name="+")
+    model = models.ForeignKey("devices.DeviceModel", null=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["taken_at"], name="open_count_taken")]
+
+    def __str__(self):
+        return f"{self.taken_at} {self.status} {self.state}: {self.count}"
+
+
 class StaleDay(models.Model):
     """A local day whose roll-ups a write has made stale: written by database triggers (a ticket,
     its rating or repair report, its terminal or merchant changed; a job completed on that day),

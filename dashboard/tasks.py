@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from dashboard.exports import export_run, exports_sweep
+from dashboard.open_tickets import open_snapshot_take
 from dashboard.rollups import rollups_refresh
 from dashboard.weekly import weekly_summary_send
 
@@ -25,3 +26,8 @@ def weekly_summary_task() -> int:
 @shared_task(name="dashboard.rollups_refresh", ignore_result=True)
 def rollups_refresh_task() -> int:
     return rollups_refresh()
+
+
+@shared_task(name="dashboard.open_snapshot", ignore_result=True)
+def open_snapshot_task() -> int:
+    return open_snapshot_take()

@@ -308,6 +308,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 30.0},
     },
+    # Open tickets now, counted by status and SLA state for the dashboard (dashboard.open_tickets).
+    "dashboard-open-snapshot": {"task": "dashboard.open_snapshot", "schedule": 30.0, "options": {"expires": 30.0}},
     # Monday 08:00 in CELERY_TIMEZONE (Asia/Shanghai): last week's summary to every manager.
     "dashboard-weekly-summary": {
         "task": "dashboard.weekly_summary",
