@@ -299,3 +299,30 @@ class TestLatestComments:
 
         assert rollups.period_sums(view)["commented"] == 2
         assert [f.comment for f in satisfaction.comments] == ["Comment 0", "Comment 1"]
+
+
+class TestMoreWrites:
+    def test_a_merchant_brought_by_another_partner_is_counted_under_it(self, manager, world, other_shop):
+        rollups.rollups_refresh()
+        newcomer = factories.PartnerFactory()
+        other_shop.partner = newcomer
+        other_shop.save()
+
+        view = view_of(manager, f"partner={newcomer.pk}&period=90d")
+        assert rollups.period_sums(view) == live_sums(view)
+        assert rollups.period_sums(view)["filed"] > 0
+
+    def test_a_charge_changed_on_a_report_shows(self, manager, world):
+        rollups.rollups_refresh()
+        report = RepairReport.objects.filter(charged=True).first()
+        report.labour_charge += Decimal("100.00")
+        report.save()
+
+        view = view_of(manager, "period=90d")
+        assert rollups.period_sums(view)["charged_amount"] == live_sums(view)["charged_amount"]
+
+
+def test_the_connections_turn_postgresql_jit_off(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
