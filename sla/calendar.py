@@ -34,6 +34,10 @@ def local_tz() -> ZoneInfo:
 class WorkingCalendar:
     overrides: dict[datetime.date, bool] = field(default_factory=dict)
     _warned_years: set[int] = field(default_factory=set)
+    # Each day's answer, kept for the life of this calendar (a changed calendar day loads a new
+    # one): `chinese_calendar.is_workday` scans its whole table of holidays on every call, and
+    # deadlines, at-risk times and list rows ask about the same few days again and again.
+    _days: dict[datetime.date, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> "WorkingCalendar":
@@ -47,6 +51,12 @@ class WorkingCalendar:
         return _CALENDAR.get()
 
     def is_working_day(self, day: datetime.date) -> bool:
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._is_working_day(day)
+        return known
+
+    def _is_working_day(self, day: datetime.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         try:

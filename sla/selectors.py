@@ -6,12 +6,13 @@ SLA state is shown to whoever may see the ticket.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.scoping import visible_to
 from possystem.formats import local_minute
@@ -47,6 +48,13 @@ STATE_LABELS = {
 _SEVERITY = [State.BREACHED, State.AT_RISK, State.UNVERIFIED, State.PAUSED, State.ON_TRACK, State.MET, State.NONE]
 
 
+@functools.cache
+def state_label(state: str, language: str | None) -> str:
+    """A state's name in `language` (the active one), translated once per process: list pages show
+    one for each deadline of every row."""
+    return str(STATE_LABELS[state])
+
+
 @dataclass(frozen=True)
 class MilestoneStatus:
     milestone: str
@@ -58,7 +66,7 @@ class MilestoneStatus:
 
     @property
     def state_label(self) -> str:
-        return str(STATE_LABELS[self.state])
+        return state_label(self.state, get_language())
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ class TicketSLA:
 
     @property
     def state_label(self) -> str:
-        return str(STATE_LABELS[self.state])
+        return state_label(self.state, get_language())
 
 
 def ticket_sla_status(

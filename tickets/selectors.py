@@ -110,9 +110,15 @@ def ticket_list(*, actor, status: str = "", search: str = ""):
 
 
 def with_console_rows(tickets):
-    """What a console row (`tickets/_console_row.html`) shows, loaded with the tickets."""
-    return tickets.select_related("merchant__region", "device__model", "device__region", "sla_policy").prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.select_related("technician__user").order_by("pk"))
+    """What a console row (`console_row` in tickets/templatetags/ticket_pages.py) shows, loaded with
+    the tickets. The active assignment, if any, is the list `console_assignments` (a list attribute:
+    Django builds no queryset per ticket for it, which a plain prefetch of `assignments` does)."""
+    return tickets.select_related("merchant", "region", "device__model", "sla_policy").prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.active().select_related("technician__user"),
+            to_attr="console_assignments",
+        )
     )
 
 
@@ -165,7 +171,7 @@ def console_page(tickets, *, after: str = "", size: int, searched: bool = False)
     rows, the count, then the assignments."""
 
     def rows(ids):
-        return with_console_rows(Ticket.objects.filter(pk__in=ids))
+        return with_console_rows(Ticket.objects.filter(pk__in=ids).order_by())
 
     if searched:
         if getattr(tickets, "broad_search", False):
