@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, ngettext
 
 from possystem.formats import money
@@ -95,6 +96,40 @@ def console_row(context, ticket: Ticket):
         f'<td><span class="pill {_text(ticket.status)}">{_text(label_of(ticket, "status"))}</span></td>\n'
         f"<td>{technician}</td>\n"
         f"{deadlines}\n</tr>"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def ticket_card(context, ticket: Ticket):
+    """One ticket as a card of the ticket list (`tickets/ticket_list.html`: a merchant's requests, a
+    partner's tickets), from a queryset through `tickets.selectors.ticket_list`; the merchant's name
+    for everyone but the merchant. Drawn here for the reason `console_row` is."""
+    number = _text(ticket.number)
+    service = _text(label_of(ticket, "kind"))
+    if ticket.fault_category:
+        service += f" · {_text(label_of(ticket, 'fault_category'))}"
+    terminal = f"{_text(ticket.device.serial_number)} · {_text(ticket.device.model)}" if ticket.device_id else "—"
+    merchant = ""
+    if context["user"].role != "merchant":
+        merchant = f"<dt>{_text(gettext('Merchant'))}</dt><dd>{_text(ticket.merchant)}</dd>\n"
+    due = next_milestone(context, ticket, context.get("now"))
+    deadline = f"<dt>{_text(due.label)}</dt><dd>{due_cell(due)}</dd>\n" if due else ""
+    # Safe: every value goes through _text (service, terminal, merchant and deadline were built so).
+    return mark_safe(  # noqa: S308
+        f'<article class="card ticket" data-number="{number}">\n'
+        f'<div class="head-row">\n'
+        f'<a href="{_text(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>\n'
+        f'<span class="pill {_text(ticket.status)}">{_text(label_of(ticket, "status"))}</span>\n'
+        f"</div>\n"
+        f'<dl class="kv">\n'
+        f"<dt>{_text(gettext('Service'))}</dt><dd>{service}</dd>\n"
+        f"<dt>{_text(gettext('Terminal'))}</dt><dd>{terminal}</dd>\n"
+        f"{merchant}"
+        f"<dt>{_text(gettext('Filed'))}</dt><dd>{timezone.localtime(ticket.created_at):%Y-%m-%d %H:%M}</dd>\n"
+        f"{deadline}"
+        f"</dl>\n"
+        f'<p class="summary">{_text(Truncator(ticket.description).chars(120))}</p>\n'
+        f"</article>"
     )
 
 
