@@ -586,9 +586,7 @@ class Feedback(models.Model):
         indexes = [
             # The dashboard's latest comments (dashboard.figures.satisfaction_figure): walked newest
             # first, stopping at the fifth of the view's tickets.
-            models.Index(
-                fields=["-created_at", "-id"], condition=~Q(comment=""), name="feedback_comment_latest"
-            ),
+            models.Index(fields=["-created_at", "-id"], condition=~Q(comment=""), name="feedback_comment_latest"),
         ]
 
     def __str__(self):

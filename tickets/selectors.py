@@ -17,6 +17,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
 )
 from django.utils import timezone
 
@@ -276,9 +277,13 @@ def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
     if open_jobs:
         # Only the last HISTORY_LENGTH repairs of each terminal (a window over each terminal's
         # tickets), not every one it ever had: a busy terminal's history stays out of the page.
+        # Each line shows when, what, and the latest report's outcome (`outcome`, a subquery: no
+        # prefetch of reports, and only the columns the line shows).
+        latest_outcome = RepairReport.objects.filter(ticket=OuterRef("pk")).order_by("-created_at", "-pk")
         history = (
             Ticket.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED))
-            .prefetch_related(Prefetch("reports", queryset=RepairReport.objects.order_by("created_at", "pk")))
+            .only("device_id", "resolved_at", "kind", "fault_category")
+            .annotate(outcome=Subquery(latest_outcome.values("outcome")[:1]))
             .order_by("-resolved_at", "-pk")
         )[:HISTORY_LENGTH]
         jobs = (

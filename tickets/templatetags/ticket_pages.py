@@ -15,6 +15,7 @@ from possystem.formats import money
 from sla.deadlines import ClockBook
 from sla.selectors import State, ticket_sla_status
 from technicians.matching import concerns_text
+from technicians.models import RepairReport
 from tickets.models import Channel, Priority, Ticket, TicketEvent
 
 register = template.Library()
@@ -52,6 +53,7 @@ def due_cell(row):
     )
 
 
+OUTCOME = RepairReport._meta.get_field("outcome")
 URGENT = frozenset({Priority.HIGH, Priority.URGENT})
 MILESTONE_COLUMNS = ("respond", "onsite", "resolve")
 
@@ -130,6 +132,60 @@ def ticket_card(context, ticket: Ticket):
         f"</dl>\n"
         f'<p class="summary">{_text(Truncator(ticket.description).chars(120))}</p>\n'
         f"</article>"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def job_facts(context, job):
+    """What a technician's job card (`tickets/jobs.html`) says of the job, above its buttons: the
+    ticket, the next deadline, where and whom to see, the terminal and its last repairs. From
+    `tickets.selectors.job_list`; drawn here for the reason `console_row` is."""
+    ticket, device = job.ticket, job.ticket.device
+    number = _text(ticket.number)
+    due = next_milestone(context, ticket, context.get("now"))
+    site = device.site_address if device is not None and device.site_address else ticket.merchant.address
+    service = _text(label_of(ticket, "kind"))
+    if ticket.fault_category:
+        service += f" · {_text(label_of(ticket, 'fault_category'))}"
+    facts = [
+        (gettext("Merchant"), _text(ticket.merchant)),
+        (gettext("Site"), _text(site or "—")),
+        (
+            gettext("Contact"),
+            f'{_text(ticket.contact_name)} · <a class="tel" href="tel:{_text(ticket.contact_phone)}">'
+            f"{_text(ticket.contact_phone)}</a>",
+        ),
+        (gettext("Terminal"), f"{_text(device.model)} · {_text(device.serial_number)}" if device else "—"),
+        (gettext("Service"), service),
+    ]
+    if job.scheduled_at:
+        facts.append((gettext("Expected visit"), f"{timezone.localtime(job.scheduled_at):%Y-%m-%d %H:%M}"))
+    history = ""
+    if device is not None:
+        repairs = []
+        for past in device.repairs[: context.get("history_length")]:
+            line = f"{timezone.localtime(past.resolved_at):%Y-%m-%d} · "
+            line += _text(label_of(past, "fault_category") or label_of(past, "kind"))
+            if past.outcome:
+                line += f" · {_text(_labels(OUTCOME, get_language()).get(past.outcome, past.outcome))}"
+            repairs.append(f"<div>{line}</div>")
+        history = (
+            f'<dt>{_text(gettext("Repair history"))}</dt>\n<dd data-testid="repair-history">\n'
+            + ("\n".join(repairs) or f'<span class="muted">{_text(gettext("No earlier repairs."))}</span>')
+            + "\n</dd>\n"
+        )
+    deadline = f'<p class="job-due"><span class="muted">{_text(due.label)}</span> {due_cell(due)}</p>\n' if due else ""
+    # Safe: every value goes through _text (the facts, the history and the deadline were built so).
+    return mark_safe(  # noqa: S308
+        f'<div class="head-row">\n'
+        f'<a href="{_text(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>\n'
+        f'<span class="pill {_text(ticket.status)}">{_text(label_of(ticket, "status"))}</span>\n'
+        f"</div>\n"
+        f"{deadline}"
+        f'<dl class="kv">\n'
+        + "".join(f"<dt>{_text(label)}</dt><dd>{value}</dd>\n" for label, value in facts)
+        + history
+        + "</dl>"
     )
 
 
