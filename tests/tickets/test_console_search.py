@@ -83,3 +83,24 @@ def test_a_search_page_costs_ten_queries_narrow_or_broad(
         page = client.get(reverse("tickets:console"), {"q": "RT-"}).content.decode()
     assert all(ticket.number in page for ticket in tickets.values())
     assert ("200+ tickets" if cap == 2 else ">5 tickets<") in page  # a broad search is not counted
+
+
+def test_a_number_is_found_by_its_start_and_by_any_part_of_it(dispatcher, tickets):
+    number = tickets["other"].number  # RT-20261130-0005
+    assert {t.number for t in found(dispatcher, number[:12].lower()).rows} == {t.number for t in tickets.values()}
+    assert [t.number for t in found(dispatcher, number[3:].lower()).rows] == [number]
+    assert [t.number for t in found(dispatcher, number[-5:]).rows] == [number]  # "-0005"
+
+
+def test_a_search_asks_only_the_columns_that_could_hold_it(client, dispatcher, tickets, django_assert_num_queries):
+    client.force_login(dispatcher)
+    # Spaces: in no number, serial or phone. Session, user, regions, the matching merchants (none),
+    # unread notifications: no query for the tickets at all.
+    with django_assert_num_queries(5):
+        page = client.get(reverse("tickets:console"), {"q": "no such shop"}).content.decode()
+    assert "Nothing in the queue." in page
+    # Letters: no phone holds them; the number, serial and merchant legs still find what they hold.
+    assert {t.number for t in found(dispatcher, "noodles").rows} == {
+        tickets["by_merchant"].number,
+        tickets["by_merchant_too"].number,
+    }
