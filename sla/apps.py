@@ -10,7 +10,7 @@ class SlaConfig(AppConfig):
     def ready(self):
         from sla.calendar import calendar_changed
         from sla.models import CalendarDay, SLAPolicy
-        from sla.services import sla_policies_changed
+        from sla.policies import sla_policies_changed
 
         # Each process keeps the calendar and the policies (possystem.snapshot); a change reloads them.
         for signal in (post_save, post_delete):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sla.calendar import WallClock, WorkingCalendar, WorkingClock, business_hours
 from sla.models import Level, Milestone, SLAPolicy
+from sla.policies import sla_policies
 from tickets.models import RUNNING_STATUSES, Kind
 
 HOUR = datetime.timedelta(hours=1)
@@ -69,6 +70,19 @@ class ClockBook:
     def __init__(self, calendar: WorkingCalendar | None = None):
         self._calendar = calendar
         self._clocks: dict[int, Clocks] = {}
+        self._policies: dict[int, SLAPolicy] | None = None
+
+    def for_policy_id(self, policy_id: int) -> Clocks:
+        """`for_policy` of a ticket's `sla_policy_id`, the policy from this process's copy of them
+        (sla.policies): a list of tickets need not join the policies to draw their states."""
+        if policy_id not in self._clocks:
+            if self._policies is None:
+                self._policies = sla_policies()
+            policy = self._policies.get(policy_id)
+            if policy is None:  # written since this process's copy was read, in this transaction
+                policy = SLAPolicy.objects.get(pk=policy_id)
+            return self.for_policy(policy)
+        return self._clocks[policy_id]
 
     def for_policy(self, policy: SLAPolicy) -> Clocks:
         if policy.pk not in self._clocks:

@@ -83,7 +83,8 @@ def ticket_sla_status(
     *, ticket: Ticket, now: datetime.datetime | None = None, clocks: ClockBook | None = None
 ) -> TicketSLA:
     """Each milestone's state (on track, at risk, breached, met, paused) with the time left or
-    overdue, and the ticket's overall state. Expects `sla_policy` loaded (select_related)."""
+    overdue, and the ticket's overall state. The ticket's policy comes from `clocks` (sla.policies),
+    not from the ticket: lists need not load it with each ticket."""
     now = now or timezone.now()
     clocks = clocks or ClockBook()
     milestones = [
@@ -135,7 +136,9 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
     if ticket.status == Status.WAITING_MERCHANT and ticket.paused_at is not None:
         if deadline <= ticket.paused_at:
             return status(State.BREACHED, _("Missed before the pause"))
-        clock = clocks.for_policy(ticket.sla_policy).for_milestone(milestone) if ticket.sla_policy else WallClock()
+        clock = WallClock()
+        if ticket.sla_policy_id is not None:
+            clock = clocks.for_policy_id(ticket.sla_policy_id).for_milestone(milestone)
         left = clock.between(ticket.paused_at, deadline)
         return status(State.PAUSED, _("Clock paused with %(left)s left") % {"left": duration_text(left)})
     unverified = milestone == Milestone.ONSITE and ticket.visited_at is not None
@@ -148,8 +151,8 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
     if unverified:
         # On site on staff's word only: the clock runs until a manager approves the visit.
         left = _("%(left)s; the visit staff recorded waits for approval") % {"left": left}
-    if ticket.sla_policy is not None:
-        times = level_times(ticket=ticket, milestone=milestone, clocks=clocks.for_policy(ticket.sla_policy))
+    if ticket.sla_policy_id is not None:
+        times = level_times(ticket=ticket, milestone=milestone, clocks=clocks.for_policy_id(ticket.sla_policy_id))
         if now >= times[Level.AT_RISK]:
             return status(State.AT_RISK, left)
     return status(State.ON_TRACK, left)

@@ -34,10 +34,10 @@ from accounts.scoping import is_staff_actor
 from notifications.services import Message, deliveries_queue
 from possystem.errors import ActionNotAllowed, StateConflict
 from possystem.formats import local_minute
-from possystem.snapshot import Snapshot
 from sla.calendar import WorkingCalendar
 from sla.deadlines import ClockBook, Clocks, level_times, milestone_running, next_due_of, working_minutes_changes
 from sla.models import LEVEL_ORDER, Escalation, Level, Milestone, ScannerHeartbeat, SLACheck, SLAPolicy
+from sla.policies import sla_policies
 from sla.text import duration_text, milestone_phrase
 from technicians.models import Assignment
 from tickets.events import ticket_events_record
@@ -46,25 +46,12 @@ from tickets.models import RUNNING_STATUSES, Ticket, TicketEvent
 logger = logging.getLogger(__name__)
 
 
-def _active_policies() -> list[SLAPolicy]:
-    return list(SLAPolicy.objects.filter(active=True).order_by("pk"))
-
-
-# The active policies, read once per process and again after an admin changes one (sla.apps).
-_POLICIES = Snapshot("sla-policies", _active_policies)
-
-
-def sla_policies_changed(**kwargs) -> None:
-    """post_save / post_delete receiver of SLAPolicy (sla.apps)."""
-    _POLICIES.changed()
-
-
 def sla_policy_for(*, priority: str, merchant_tier: str) -> SLAPolicy | None:
     """The most specific active policy for a priority and tier (blank fields match anything)."""
     candidates = [
         policy
-        for policy in _POLICIES.get()
-        if policy.priority in (priority, "") and policy.merchant_tier in (merchant_tier, "")
+        for policy in sla_policies().values()
+        if policy.active and policy.priority in (priority, "") and policy.merchant_tier in (merchant_tier, "")
     ]
     return min(candidates, key=lambda p: (p.priority == "", p.merchant_tier == ""), default=None)
 
