@@ -1,17 +1,15 @@
 """What the ticket pages compute for display: where each SLA milestone stands, parsed event data."""
 
-import functools
-import html
-
 from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
 from possystem.formats import money
+from possystem.markup import choice_label, escaped, label_of
 from sla.deadlines import ClockBook
 from sla.selectors import State, ticket_sla_status
 from technicians.matching import concerns_text
@@ -32,24 +30,18 @@ def _sla_status(context, ticket, now):
     return ticket_sla_status(ticket=ticket, now=now, clocks=clocks)
 
 
-def _text(value) -> str:
-    """`value` escaped for HTML, as `django.utils.html.escape` does, without the lazy-string wrapper
-    that costs that one more than the escaping: a console page escapes some seven hundred values."""
-    return html.escape(str(value))
-
-
 @register.simple_tag
 def due_cell(row):
     """A deadline with its state, drawn as `tickets/_due.html` draws it, without a template include
     per cell: the console draws sixty of them a page."""
     deadline = timezone.localtime(row.deadline)
-    state = _text(row.state)
-    # Safe: every value goes through _text.
+    state = escaped(row.state)
+    # Safe: every value goes through `escaped`.
     return mark_safe(  # noqa: S308
-        f'<span class="due {state}" data-milestone="{_text(row.milestone)}" data-state="{state}">'
+        f'<span class="due {state}" data-milestone="{escaped(row.milestone)}" data-state="{state}">'
         f'<time datetime="{deadline.isoformat()}">{deadline:%Y-%m-%d %H:%M}</time>\n'
-        f'<span class="pill {state}">{_text(row.state_label)}</span> '
-        f'<span class="muted">{_text(row.detail)}</span></span>'
+        f'<span class="pill {state}">{escaped(row.state_label)}</span> '
+        f'<span class="muted">{escaped(row.detail)}</span></span>'
     )
 
 
@@ -68,34 +60,38 @@ def console_row(context, ticket: Ticket):
     template each cost about a millisecond, most of the page's time (variable lookups, escaping, a
     context per row); the same markup from Python costs a fifth of that."""
     due = {row.milestone: row for row in _sla_status(context, ticket, context.get("now")).milestones}
-    number = _text(ticket.number)
+    number = escaped(ticket.number)
     urgent = (
-        f' <span class="pill bad">{_text(label_of(ticket, "priority"))}</span>' if ticket.priority in URGENT else ""
+        f' <span class="pill bad">{escaped(label_of(ticket, "priority"))}</span>' if ticket.priority in URGENT else ""
     )
     if ticket.device_id:
-        terminal = f'{_text(ticket.device.serial_number)}<br><small class="muted">{_text(ticket.device.model)}</small>'
+        terminal = (
+            f'{escaped(ticket.device.serial_number)}<br><small class="muted">{escaped(ticket.device.model)}</small>'
+        )
     else:
         terminal = "—"
-    service = _text(label_of(ticket, "kind"))
+    service = escaped(label_of(ticket, "kind"))
     if ticket.fault_category:
-        service += f" · {_text(label_of(ticket, 'fault_category'))}"
+        service += f" · {escaped(label_of(ticket, 'fault_category'))}"
     assignment = ticket.console_assignments[0] if ticket.console_assignments else None
     if assignment is None:
         technician = "—"
     elif assignment.accepted_at is None:
-        technician = f'{_text(assignment.technician)} <small class="muted">({_text(gettext("not accepted"))})</small>'
+        technician = (
+            f'{escaped(assignment.technician)} <small class="muted">({escaped(gettext("not accepted"))})</small>'
+        )
     else:
-        technician = _text(assignment.technician)
+        technician = escaped(assignment.technician)
     deadlines = "\n".join(f"<td>{due_cell(due[key]) if key in due else '—'}</td>" for key in MILESTONE_COLUMNS)
-    # Safe: every value goes through _text (terminal, technician and the deadlines were built so).
+    # Safe: every value goes through `escaped` (terminal, technician and the deadlines were built so).
     return mark_safe(  # noqa: S308
         f'<tr data-number="{number}">\n'
-        f'<td><a href="{_text(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>'
+        f'<td><a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>'
         f'<br><small class="muted">{timezone.localtime(ticket.created_at):%m-%d %H:%M} · '
-        f"{_text(label_of(ticket, 'channel'))}</small>{urgent}</td>\n"
-        f'<td>{_text(ticket.merchant)}<br><small class="muted">{_text(region_label(ticket.region))}</small></td>\n'
+        f"{escaped(label_of(ticket, 'channel'))}</small>{urgent}</td>\n"
+        f'<td>{escaped(ticket.merchant)}<br><small class="muted">{escaped(region_label(ticket.region))}</small></td>\n'
         f"<td>{terminal}<br><small>{service}</small></td>\n"
-        f'<td><span class="pill {_text(ticket.status)}">{_text(label_of(ticket, "status"))}</span></td>\n'
+        f'<td><span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status"))}</span></td>\n'
         f"<td>{technician}</td>\n"
         f"{deadlines}\n</tr>"
     )
@@ -106,31 +102,31 @@ def ticket_card(context, ticket: Ticket):
     """One ticket as a card of the ticket list (`tickets/ticket_list.html`: a merchant's requests, a
     partner's tickets), from a queryset through `tickets.selectors.ticket_list`; the merchant's name
     for everyone but the merchant. Drawn here for the reason `console_row` is."""
-    number = _text(ticket.number)
-    service = _text(label_of(ticket, "kind"))
+    number = escaped(ticket.number)
+    service = escaped(label_of(ticket, "kind"))
     if ticket.fault_category:
-        service += f" · {_text(label_of(ticket, 'fault_category'))}"
-    terminal = f"{_text(ticket.device.serial_number)} · {_text(ticket.device.model)}" if ticket.device_id else "—"
+        service += f" · {escaped(label_of(ticket, 'fault_category'))}"
+    terminal = f"{escaped(ticket.device.serial_number)} · {escaped(ticket.device.model)}" if ticket.device_id else "—"
     merchant = ""
     if context["user"].role != "merchant":
-        merchant = f"<dt>{_text(gettext('Merchant'))}</dt><dd>{_text(ticket.merchant)}</dd>\n"
+        merchant = f"<dt>{escaped(gettext('Merchant'))}</dt><dd>{escaped(ticket.merchant)}</dd>\n"
     due = next_milestone(context, ticket, context.get("now"))
-    deadline = f"<dt>{_text(due.label)}</dt><dd>{due_cell(due)}</dd>\n" if due else ""
-    # Safe: every value goes through _text (service, terminal, merchant and deadline were built so).
+    deadline = f"<dt>{escaped(due.label)}</dt><dd>{due_cell(due)}</dd>\n" if due else ""
+    # Safe: every value goes through `escaped` (service, terminal, merchant and deadline were built so).
     return mark_safe(  # noqa: S308
         f'<article class="card ticket" data-number="{number}">\n'
         f'<div class="head-row">\n'
-        f'<a href="{_text(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>\n'
-        f'<span class="pill {_text(ticket.status)}">{_text(label_of(ticket, "status"))}</span>\n'
+        f'<a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>\n'
+        f'<span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status"))}</span>\n'
         f"</div>\n"
         f'<dl class="kv">\n'
-        f"<dt>{_text(gettext('Service'))}</dt><dd>{service}</dd>\n"
-        f"<dt>{_text(gettext('Terminal'))}</dt><dd>{terminal}</dd>\n"
+        f"<dt>{escaped(gettext('Service'))}</dt><dd>{service}</dd>\n"
+        f"<dt>{escaped(gettext('Terminal'))}</dt><dd>{terminal}</dd>\n"
         f"{merchant}"
-        f"<dt>{_text(gettext('Filed'))}</dt><dd>{timezone.localtime(ticket.created_at):%Y-%m-%d %H:%M}</dd>\n"
+        f"<dt>{escaped(gettext('Filed'))}</dt><dd>{timezone.localtime(ticket.created_at):%Y-%m-%d %H:%M}</dd>\n"
         f"{deadline}"
         f"</dl>\n"
-        f'<p class="summary">{_text(Truncator(ticket.description).chars(120))}</p>\n'
+        f'<p class="summary">{escaped(Truncator(ticket.description).chars(120))}</p>\n'
         f"</article>"
     )
 
@@ -141,21 +137,21 @@ def job_facts(context, job):
     ticket, the next deadline, where and whom to see, the terminal and its last repairs. From
     `tickets.selectors.job_list`; drawn here for the reason `console_row` is."""
     ticket, device = job.ticket, job.ticket.device
-    number = _text(ticket.number)
+    number = escaped(ticket.number)
     due = next_milestone(context, ticket, context.get("now"))
     site = device.site_address if device is not None and device.site_address else ticket.merchant.address
-    service = _text(label_of(ticket, "kind"))
+    service = escaped(label_of(ticket, "kind"))
     if ticket.fault_category:
-        service += f" · {_text(label_of(ticket, 'fault_category'))}"
+        service += f" · {escaped(label_of(ticket, 'fault_category'))}"
     facts = [
-        (gettext("Merchant"), _text(ticket.merchant)),
-        (gettext("Site"), _text(site or "—")),
+        (gettext("Merchant"), escaped(ticket.merchant)),
+        (gettext("Site"), escaped(site or "—")),
         (
             gettext("Contact"),
-            f'{_text(ticket.contact_name)} · <a class="tel" href="tel:{_text(ticket.contact_phone)}">'
-            f"{_text(ticket.contact_phone)}</a>",
+            f'{escaped(ticket.contact_name)} · <a class="tel" href="tel:{escaped(ticket.contact_phone)}">'
+            f"{escaped(ticket.contact_phone)}</a>",
         ),
-        (gettext("Terminal"), f"{_text(device.model)} · {_text(device.serial_number)}" if device else "—"),
+        (gettext("Terminal"), f"{escaped(device.model)} · {escaped(device.serial_number)}" if device else "—"),
         (gettext("Service"), service),
     ]
     if job.scheduled_at:
@@ -165,25 +161,27 @@ def job_facts(context, job):
         repairs = []
         for past in device.repairs[: context.get("history_length")]:
             line = f"{timezone.localtime(past.resolved_at):%Y-%m-%d} · "
-            line += _text(label_of(past, "fault_category") or label_of(past, "kind"))
+            line += escaped(label_of(past, "fault_category") or label_of(past, "kind"))
             if past.outcome:
-                line += f" · {_text(_labels(OUTCOME, get_language()).get(past.outcome, past.outcome))}"
+                line += f" · {escaped(choice_label(OUTCOME, past.outcome))}"
             repairs.append(f"<div>{line}</div>")
         history = (
-            f'<dt>{_text(gettext("Repair history"))}</dt>\n<dd data-testid="repair-history">\n'
-            + ("\n".join(repairs) or f'<span class="muted">{_text(gettext("No earlier repairs."))}</span>')
+            f'<dt>{escaped(gettext("Repair history"))}</dt>\n<dd data-testid="repair-history">\n'
+            + ("\n".join(repairs) or f'<span class="muted">{escaped(gettext("No earlier repairs."))}</span>')
             + "\n</dd>\n"
         )
-    deadline = f'<p class="job-due"><span class="muted">{_text(due.label)}</span> {due_cell(due)}</p>\n' if due else ""
-    # Safe: every value goes through _text (the facts, the history and the deadline were built so).
+    deadline = (
+        f'<p class="job-due"><span class="muted">{escaped(due.label)}</span> {due_cell(due)}</p>\n' if due else ""
+    )
+    # Safe: every value goes through `escaped` (the facts, the history and the deadline were built so).
     return mark_safe(  # noqa: S308
         f'<div class="head-row">\n'
-        f'<a href="{_text(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>\n'
-        f'<span class="pill {_text(ticket.status)}">{_text(label_of(ticket, "status"))}</span>\n'
+        f'<a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>\n'
+        f'<span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status"))}</span>\n'
         f"</div>\n"
         f"{deadline}"
         f'<dl class="kv">\n'
-        + "".join(f"<dt>{_text(label)}</dt><dd>{value}</dd>\n" for label, value in facts)
+        + "".join(f"<dt>{escaped(label)}</dt><dd>{value}</dd>\n" for label, value in facts)
         + history
         + "</dl>"
     )
@@ -222,20 +220,6 @@ def star_line(rating):
 def ticket_milestones_by_key(context, ticket, now=None):
     """`{% ticket_milestones_by_key ticket as due %}` then `due.respond`, `due.onsite`, `due.resolve`."""
     return {row.milestone: row for row in _sla_status(context, ticket, now).milestones}
-
-
-@functools.cache
-def _labels(field, language: str | None) -> dict:
-    return {value: str(label) for value, label in field.flatchoices}
-
-
-def label_of(obj, name: str) -> str:
-    """`obj.get_<name>_display()` for list rows, from labels translated once per process and
-    language: each get_…_display call builds the field's labels again, hashing every lazy label,
-    which translates it (six hundred translations for the twenty rows of a console page)."""
-    field = obj._meta.get_field(name)
-    value = getattr(obj, field.attname)
-    return _labels(field, get_language()).get(value, value)
 
 
 @register.filter

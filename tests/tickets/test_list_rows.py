@@ -1,6 +1,6 @@
-"""A console row, drawn in Python (tickets.templatetags.ticket_pages.console_row): what it shows, and
-everything people typed escaped, on the console and on the dashboard's drill-down list that draws
-the same rows."""
+"""Rows and cards of the lists, drawn in Python (possystem.markup): the console's rows (and the
+dashboard's drill-down list, which draws the same), the ticket list's and the terminal list's cards.
+What they show, and everything people typed escaped."""
 
 import re
 
@@ -65,3 +65,25 @@ def test_what_people_typed_is_escaped_in_a_row(client, merchant, dispatcher, man
     client.force_login(manager)
     drill = client.get(reverse("dashboard:tickets"), {"figure": "open", "period": "30d"}).content.decode()
     assert "&lt;script&gt;" in row_of(drill, ticket.number)
+
+
+def test_a_ticket_card_and_a_terminal_card_escape_what_people_typed(client, merchant, partner, dispatcher):
+    shop = merchant.merchant
+    shop.name = "<b>Tea</b> & Co"
+    shop.save()
+    device = device_in_warranty(shop, serial_number="SN-1", site_address='<img src=x onerror="alert(1)">')
+    ticket = file_ticket(merchant, device, description="<script>alert('card')</script> stops printing")
+
+    client.force_login(partner)
+    card = re.search(rf'<article class="card ticket" data-number="{ticket.number}">.*?</article>',
+                     client.get(reverse("tickets:list")).content.decode(), re.S).group(0)  # fmt: skip
+    assert "&lt;script&gt;alert(&#x27;card&#x27;)&lt;/script&gt; stops printing" in card
+    assert "<dt>Merchant</dt><dd>&lt;b&gt;Tea&lt;/b&gt; &amp; Co</dd>" in card
+    assert "<script>" not in card and "<b>Tea" not in card
+
+    client.force_login(dispatcher)
+    card = re.search(r'<article class="card device" data-serial="SN-1">.*?</article>',
+                     client.get(reverse("devices:list")).content.decode(), re.S).group(0)  # fmt: skip
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in card and "<img" not in card
+    assert "<dt>Merchant</dt><dd>&lt;b&gt;Tea&lt;/b&gt; &amp; Co</dd>" in card
+    assert "days left (until" in card  # in warranty
