@@ -53,9 +53,9 @@ def ticket_search_legs(search: str) -> list[Q]:
     """Tickets whose number, terminal serial, merchant name or contact phone contain `search`, as one
     condition per index that answers it (OR them for the whole search).
 
-    The merchant name, the serial, and any other part of a number or a phone are answered by trigram
-    indexes (possystem.trigram); the terminals and merchants are looked up first (two small
-    queries), so each condition is on the ticket's own columns. The start of a number ("RT-2026…",
+    The merchant name, and any part of a number or a phone are answered by trigram indexes
+    (possystem.trigram), the serial by its start; the terminals and merchants are looked up first
+    (small queries), so each condition is on the ticket's own columns. The start of a number ("RT-2026…",
     which can only match at its start) is a prefix of the number's own index: a trigram index
     answers it slowly, every number sharing its first trigrams. A column that cannot hold the search
     (a phone with letters in it, a serial or a number with spaces) is not asked at all.
@@ -68,9 +68,12 @@ def ticket_search_legs(search: str) -> list[Q]:
     if PHONE_CHARACTERS.fullmatch(search):
         legs.append(Q(contact_phone__icontains=search))
     if SERIAL_CHARACTERS.fullmatch(search):
-        devices = Device.objects.filter(serial_number__icontains=search).order_by().values_list("pk", flat=True)
-        if devices := list(devices[:SEARCH_MATCH_CAP]):
-            legs.append(Q(device_id__in=devices))
+        # A serial is read off the terminal's label: found by its start (a B-tree, possystem.trigram),
+        # and by any other part of it only when no serial starts so.
+        devices = Device.objects.order_by().values_list("pk", flat=True)
+        found = list(devices.filter(serial_number__istartswith=search)[:SEARCH_MATCH_CAP])
+        if found := found or list(devices.filter(serial_number__icontains=search)[:SEARCH_MATCH_CAP]):
+            legs.append(Q(device_id__in=found))
     merchants = Merchant.objects.filter(name__icontains=search).order_by().values_list("pk", flat=True)
     if merchants := list(merchants[:SEARCH_MATCH_CAP]):
         legs.append(Q(merchant_id__in=merchants))

@@ -67,14 +67,14 @@ def test_a_search_matching_more_than_the_cap_walks_the_queue_and_does_not_count(
     assert page.count_capped is True
 
 
-# session, user, regions, the matching terminals, the matching merchants, the matching ids (one
-# statement), then a narrow search's rows and capped count, or a broad one's page ids and rows, the
-# assignments, unread notifications
-SEARCH_QUERIES = 10
+# session, user, regions, the terminals whose serial starts with the search (none here) then those
+# containing it, the matching merchants, the matching ids (one statement), then a narrow search's rows
+# and capped count, or a broad one's page ids and rows, the assignments, unread notifications
+SEARCH_QUERIES = 11
 
 
 @pytest.mark.parametrize("cap", [1000, 2])
-def test_a_search_page_costs_ten_queries_narrow_or_broad(
+def test_a_search_page_costs_eleven_queries_narrow_or_broad(
     client, dispatcher, tickets, monkeypatch, django_assert_num_queries, cap
 ):
     monkeypatch.setattr("tickets.selectors.SEARCH_MATCH_CAP", cap)
@@ -104,3 +104,11 @@ def test_a_search_asks_only_the_columns_that_could_hold_it(client, dispatcher, t
         tickets["by_merchant"].number,
         tickets["by_merchant_too"].number,
     }
+
+
+def test_a_serial_is_found_by_its_start_else_by_any_part(dispatcher, tickets, merchant):
+    elsewhere = file_ticket(merchant, device=device_in_warranty(merchant.merchant, serial_number="X-PAX-FIND-ME-2"))
+    # Starts so: only the serials that start with it.
+    assert {t.number for t in found(dispatcher, "pax-find").rows} == {tickets["by_serial"].number}
+    # No serial starts so: any that contains it.
+    assert {t.number for t in found(dispatcher, "find-me").rows} == {tickets["by_serial"].number, elsewhere.number}
