@@ -284,6 +284,19 @@ def ticket_photos(*, actor, ticket: Ticket):
 HISTORY_LENGTH = 3
 
 
+# The columns a job card (`job_facts`, tickets/jobs.html) and its deadlines' states
+# (sla.selectors.ticket_sla_status) read: a field left out here is read again for every job.
+JOB_CARD_FIELDS = (
+    *("scheduled_at", "accepted_at", "departed_at", "technician_id"),
+    *(f"ticket__{name}" for name in ("number", "status", "kind", "fault_category", "contact_name", "contact_phone")),
+    *(f"ticket__{name}" for name in ("respond_by", "onsite_by", "resolve_by", "responded_at", "onsite_at")),
+    *(f"ticket__{name}" for name in ("resolved_at", "visited_at", "paused_at", "cancelled_at", "returned_at")),
+    *("ticket__sla_policy_id", "ticket__merchant__name", "ticket__merchant__address"),
+    *("ticket__device__site_address", "ticket__device__serial_number"),
+    *("ticket__device__model__brand", "ticket__device__model__name"),
+)
+
+
 def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
     """The actor's own assignments (a technician's jobs): open ones by the next deadline still to meet
     (most overdue first), each with its terminal's earlier repairs; done ones newest first.
@@ -306,8 +319,10 @@ def job_list(*, actor, open_jobs: bool = True, limit: int | None = None):
         jobs = (
             jobs.active()
             # What a job card shows (tickets/jobs.html): three joins, planned in a fraction of the time
-            # of every related row a ticket has (the deadlines' policies come from sla.policies).
+            # of every related row a ticket has (the deadlines' policies come from sla.policies), and
+            # only the columns the card and its deadlines read.
             .select_related("ticket__merchant", "ticket__device__model")
+            .only(*JOB_CARD_FIELDS)
             .prefetch_related(Prefetch("ticket__device__tickets", queryset=history, to_attr="repairs"))
             # The stored next deadline, as the console orders (paused jobs after running ones).
             .order_by(F("ticket__next_due").asc(nulls_last=True), F("scheduled_at").asc(nulls_last=True), "pk")

@@ -108,11 +108,14 @@ def test_the_jobs_page_costs_the_same_for_n_and_3n_jobs(client, merchant, dispat
     services.ticket_resolve(ticket=earlier, by=dispatcher, outcome="remote", work_done="Restarted it.")
     for ticket in tickets:
         services.ticket_assign(ticket=ticket, technician=technician, by=dispatcher)
+    # One job waits on the merchant: its paused clocks read what the others' do not.
+    services.ticket_pause(ticket=tickets[0], by=dispatcher, reason="The merchant is closed today.")
     client.force_login(technician.user)
     with django_assert_num_queries(JOBS_QUERIES):
         page = client.get(reverse("tickets:jobs")).content.decode()
     assert all(t.number in page for t in tickets)
     assert page.count("Fixed remotely") == count  # each job card shows the terminal's repair history
+    assert page.count("Clock paused with") == 1  # the paused job's next deadline
 
 
 def test_a_job_card_loads_only_the_last_repairs_of_its_terminal(client, merchant, dispatcher):
