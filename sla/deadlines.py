@@ -179,14 +179,19 @@ def level_times(*, ticket, milestone: str, clocks: Clocks) -> dict[str, datetime
     milestone's clock (so a pause, which moves the deadline, moves the warning too). Managers: when
     it is still unmet manager_escalation_hours after the deadline, on the policy's hour clock.
     """
-    policy = clocks.policy
     deadline = getattr(ticket, MILESTONES[milestone][0])
-    warning = clocks.allowance(milestone, ticket.fault_category) * float(1 - policy.at_risk_share)
     return {
-        Level.AT_RISK: clocks.for_milestone(milestone).subtract(deadline, warning),
+        Level.AT_RISK: at_risk_time(ticket=ticket, milestone=milestone, clocks=clocks),
         Level.BREACHED: deadline,
-        Level.MANAGER: clocks.hours.add(deadline, policy.manager_escalation_hours * HOUR),
+        Level.MANAGER: clocks.hours.add(deadline, clocks.policy.manager_escalation_hours * HOUR),
     }
+
+
+def at_risk_time(*, ticket, milestone: str, clocks: Clocks) -> datetime.datetime:
+    """`level_times`' at-risk moment alone: what a list row needs to tell "at risk" from "on track"."""
+    deadline = getattr(ticket, MILESTONES[milestone][0])
+    warning = clocks.allowance(milestone, ticket.fault_category) * float(1 - clocks.policy.at_risk_share)
+    return clocks.for_milestone(milestone).subtract(deadline, warning)
 
 
 def working_minutes(ticket, milestone: str, clocks: Clocks | None) -> int | None:

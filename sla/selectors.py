@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.scoping import visible_to
 from possystem.formats import local_minute
 from sla.calendar import WallClock
-from sla.deadlines import MILESTONES, ClockBook, level_times
+from sla.deadlines import MILESTONES, ClockBook, at_risk_time
 from sla.models import Escalation, Level, Milestone, SLACheck
 from sla.text import duration_text
 from tickets.models import OPEN_STATUSES, RUNNING_STATUSES, Status, Ticket
@@ -46,6 +46,12 @@ STATE_LABELS = {
 }
 # The ticket's overall state is its worst milestone's.
 _SEVERITY = [State.BREACHED, State.AT_RISK, State.UNVERIFIED, State.PAUSED, State.ON_TRACK, State.MET, State.NONE]
+
+
+@functools.cache
+def milestone_label(milestone: str, language: str | None) -> str:
+    """A milestone's name in `language` (the active one), translated once per process."""
+    return str(Milestone(milestone).label)
 
 
 @functools.cache
@@ -104,7 +110,7 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
         return None  # consultations have no on-site deadline; tickets without a policy none at all
 
     def status(state, detail):
-        return MilestoneStatus(milestone, str(Milestone(milestone).label), deadline, met_at, state, detail)
+        return MilestoneStatus(milestone, milestone_label(milestone, get_language()), deadline, met_at, state, detail)
 
     if met_at is not None:
         if met_at <= deadline:
@@ -152,8 +158,8 @@ def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook)
         # On site on staff's word only: the clock runs until a manager approves the visit.
         left = _("%(left)s; the visit staff recorded waits for approval") % {"left": left}
     if ticket.sla_policy_id is not None:
-        times = level_times(ticket=ticket, milestone=milestone, clocks=clocks.for_policy_id(ticket.sla_policy_id))
-        if now >= times[Level.AT_RISK]:
+        policy_clocks = clocks.for_policy_id(ticket.sla_policy_id)
+        if now >= at_risk_time(ticket=ticket, milestone=milestone, clocks=policy_clocks):
             return status(State.AT_RISK, left)
     return status(State.ON_TRACK, left)
 
