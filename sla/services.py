@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.scoping import is_staff_actor
 from notifications.services import Message, deliveries_queue
+from possystem.bulk import rows_insert
 from possystem.errors import ActionNotAllowed, StateConflict
 from possystem.formats import local_minute
 from possystem.snapshot import Snapshot
@@ -323,9 +324,24 @@ def _escalations_write(firings: list[_Firing], *, now) -> list[Escalation]:
         return []
     try:
         with transaction.atomic():
-            return Escalation.objects.bulk_create(rows)
+            ids = rows_insert(
+                Escalation,
+                {
+                    "ticket_id": [row.ticket_id for row in rows],
+                    "milestone": [row.milestone for row in rows],
+                    "level": [row.level for row in rows],
+                    "deadline": [row.deadline for row in rows],
+                    "due_at": [row.due_at for row in rows],
+                    "fired_at": [now] * len(rows),
+                },
+            )
     except IntegrityError:
         pass
+    else:
+        for row, pk in zip(rows, ids, strict=True):
+            row.pk = pk
+            row._state.adding = False
+        return rows
     # The backstop held: one of them had already fired. Keep the others, one savepoint each.
     created = []
     for row in rows:
@@ -357,7 +373,7 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
             technician = on_the_job.get(escalation.ticket_id)
             if technician is not None and technician.is_active and escalation.milestone != Milestone.RESPOND:
                 recipients.append(technician)
-        told.extend(Escalation.recipients.through(escalation_id=escalation.pk, user_id=user.pk) for user in recipients)
+        told.extend((escalation.pk, user.pk) for user in recipients)
         link = context.ticket_link(escalation.ticket.number)
         # The notice in each language its readers read (the timeline's in the site's), written once.
         languages = {user.language or settings.LANGUAGE_CODE for user in recipients} | {settings.LANGUAGE_CODE}
@@ -398,7 +414,10 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
     # One INSERT each for the timeline entries (and, through their signal, the webhook outbox), who
     # was told, and the notices' outbox, whatever the size of the batch.
     ticket_events_record(entries, now=now)
-    Escalation.recipients.through.objects.bulk_create(told)
+    rows_insert(
+        Escalation.recipients.through,
+        {"escalation_id": [pair[0] for pair in told], "user_id": [pair[1] for pair in told]},
+    )
     deliveries_queue(messages=messages, now=now)
 
 
