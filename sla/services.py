@@ -116,12 +116,13 @@ def ticket_sla_changed(
         return
     fired = set() if filed else set(Escalation.objects.filter(ticket_id=ticket.pk).values_list("milestone", "level"))
     clocks = Clocks(ticket.sla_policy, calendar)
-    checks = []
+    checks = {"ticket_id": [], "milestone": [], "level": [], "due_at": []}
     for milestone in Milestone:
         upcoming = _next_check(ticket, milestone, fired, clocks)
         if upcoming is not None:
-            checks.append(SLACheck(ticket_id=ticket.pk, milestone=milestone, level=upcoming[0], due_at=upcoming[1]))
-    SLACheck.objects.bulk_create(checks)
+            for name, value in zip(checks, (ticket.pk, milestone, *upcoming), strict=True):
+                checks[name].append(value)
+    rows_insert(SLACheck, checks)
 
 
 def sla_checks_rebuild(*, policy: SLAPolicy | None = None, chunk: int = 500) -> int:

@@ -56,19 +56,18 @@ def ticket_event_record(
     data: dict | None = None,
 ) -> TicketEvent:
     """Write one timeline entry in the caller's transaction and announce it to the receivers."""
-    event = TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor_user(by),
-        actor_name=actor_name(by),
-        public=public,
-        comment=comment,
-        message=message,
-        data=data or {},
-        created_at=now or timezone.now(),
-    )
+    entry = {
+        "ticket": ticket,
+        "kind": kind,
+        "by": by,
+        "from_status": from_status,
+        "to_status": to_status,
+        "message": message,
+        "public": public,
+        "comment": comment,
+        "data": data,
+    }
+    (event,) = _events_write([entry], now=now or timezone.now())
     ticket_event_recorded.send(sender=TicketEvent, event=event, ticket=ticket)
     return event
 
@@ -76,14 +75,21 @@ def ticket_event_record(
 def ticket_events_record(entries: list[dict], *, now: datetime.datetime | None = None) -> list[TicketEvent]:
     """Write many timeline entries in one INSERT, in the caller's transaction, and announce them in
     one `ticket_events_recorded` signal. Each entry holds `ticket_event_record`'s keyword arguments
-    (`ticket`, `kind`, and any of the others).
-
-    The rows go in as columns (`possystem.bulk.rows_insert`) and the events handed to the receivers
-    are built from the values written, as a query would load them: the scanner writes hundreds a
-    batch, and preparing each through the field API cost more than the INSERT."""
-    now = now or timezone.now()
+    (`ticket`, `kind`, and any of the others)."""
     if not entries:
         return []
+    events = _events_write(entries, now=now or timezone.now())
+    ticket_events_recorded.send(
+        sender=TicketEvent, entries=list(zip(events, [entry["ticket"] for entry in entries], strict=True))
+    )
+    return events
+
+
+def _events_write(entries: list[dict], *, now: datetime.datetime) -> list[TicketEvent]:
+    """One INSERT of the entries' rows, as columns (`possystem.bulk.rows_insert`), and the events built
+    from the values written, as a query would load them: the scanner writes hundreds a batch, and
+    preparing each through the field API cost more than the INSERT; a transition writes one, which
+    this way costs no SQL compilation either."""
     tickets = [entry["ticket"] for entry in entries]
     actors = [entry.get("by") for entry in entries]
     comments = [entry.get("comment") for entry in entries]
@@ -108,8 +114,11 @@ def ticket_events_record(entries: list[dict], *, now: datetime.datetime | None =
     for index, ticket in enumerate(tickets):
         event = TicketEvent.from_db(DEFAULT_DB_ALIAS, names, [column[index] for column in ordered])
         TicketEvent.ticket.field.set_cached_value(event, ticket)
+        if comments[index] is not None:
+            TicketEvent.comment.field.set_cached_value(event, comments[index])
+        if (user := actor_user(actors[index])) is not None:
+            TicketEvent.actor.field.set_cached_value(event, user)
         events.append(event)
-    ticket_events_recorded.send(sender=TicketEvent, entries=list(zip(events, tickets, strict=True)))
     return events
 
 
