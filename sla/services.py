@@ -37,7 +37,7 @@ from possystem.bulk import rows_insert
 from possystem.errors import ActionNotAllowed, StateConflict
 from possystem.formats import local_minute
 from possystem.snapshot import Snapshot
-from sla.calendar import WorkingCalendar
+from sla.calendar import WorkingCalendar, calendar_snapshot
 from sla.deadlines import ClockBook, Clocks, level_times, milestone_running, next_due_of, working_minutes_changes
 from sla.models import LEVEL_ORDER, Escalation, Level, Milestone, ScannerHeartbeat, SLACheck, SLAPolicy
 from sla.text import duration_text, milestone_phrase
@@ -54,6 +54,12 @@ def _active_policies() -> list[SLAPolicy]:
 
 # The active policies, read once per process and again after an admin changes one (sla.apps).
 _POLICIES = Snapshot("sla-policies", _active_policies)
+
+
+def sla_snapshots() -> tuple[Snapshot, Snapshot]:
+    """What computing deadlines reads: the policies and the working calendar (for
+    `possystem.snapshot.versions_read_together`)."""
+    return _POLICIES, calendar_snapshot()
 
 
 def sla_policies_changed(**kwargs) -> None:

@@ -161,6 +161,11 @@ def _active_subscriptions() -> dict[int, list[WebhookSubscription]]:
 _SUBSCRIPTIONS = Snapshot("webhook-subscriptions", _active_subscriptions)
 
 
+def subscriptions_snapshot() -> Snapshot:
+    """What writing the outbox reads (for `possystem.snapshot.versions_read_together`)."""
+    return _SUBSCRIPTIONS
+
+
 def subscriptions_changed(**kwargs) -> None:
     """Where subscriptions change, and the post_save / post_delete receiver (webhooks.apps)."""
     _SUBSCRIPTIONS.changed()
