@@ -211,7 +211,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "possystem.cache.RedisCache",
             "LOCATION": env.str("CACHE_URL", default="") or REDIS_URL,  # blank means REDIS_URL
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="possystem"),
             # A cache that stops answering costs a request a second at most (the API's rates then

@@ -75,6 +75,10 @@ class WorkingCalendar:
 _CALENDAR = Snapshot("sla-calendar", WorkingCalendar.load)
 
 
+def calendar_snapshot() -> Snapshot:
+    return _CALENDAR
+
+
 def calendar_changed(**kwargs) -> None:
     """post_save / post_delete receiver of CalendarDay (sla.apps)."""
     _CALENDAR.changed()

@@ -19,6 +19,10 @@ def sla_policies() -> dict[int, SLAPolicy]:
     return _POLICIES.get()
 
 
+def policies_snapshot() -> Snapshot:
+    return _POLICIES
+
+
 def sla_policies_changed(**kwargs) -> None:
     """post_save / post_delete receiver of SLAPolicy (sla.apps)."""
     _POLICIES.changed()

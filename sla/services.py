@@ -17,6 +17,7 @@ commits first, each level of each milestone fires at most once; the unique const
 """
 
 import datetime
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -32,18 +33,26 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.scoping import is_staff_actor
 from notifications.services import Message, deliveries_queue
+from possystem.bulk import rows_insert
 from possystem.errors import ActionNotAllowed, StateConflict
 from possystem.formats import local_minute
-from sla.calendar import WorkingCalendar
+from possystem.snapshot import Snapshot
+from sla.calendar import WorkingCalendar, calendar_snapshot
 from sla.deadlines import ClockBook, Clocks, level_times, milestone_running, next_due_of, working_minutes_changes
 from sla.models import LEVEL_ORDER, Escalation, Level, Milestone, ScannerHeartbeat, SLACheck, SLAPolicy
-from sla.policies import sla_policies
+from sla.policies import policies_snapshot, sla_policies
 from sla.text import duration_text, milestone_phrase
 from technicians.models import Assignment
 from tickets.events import ticket_events_record
 from tickets.models import RUNNING_STATUSES, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
+
+
+def sla_snapshots() -> tuple[Snapshot, Snapshot]:
+    """What computing deadlines reads: the policies and the working calendar (for
+    `possystem.snapshot.versions_read_together`)."""
+    return policies_snapshot(), calendar_snapshot()
 
 
 def sla_policy_for(*, priority: str, merchant_tier: str) -> SLAPolicy | None:
@@ -101,12 +110,13 @@ def ticket_sla_changed(
         return
     fired = set() if filed else set(Escalation.objects.filter(ticket_id=ticket.pk).values_list("milestone", "level"))
     clocks = Clocks(ticket.sla_policy, calendar)
-    checks = []
+    checks = {"ticket_id": [], "milestone": [], "level": [], "due_at": []}
     for milestone in Milestone:
         upcoming = _next_check(ticket, milestone, fired, clocks)
         if upcoming is not None:
-            checks.append(SLACheck(ticket_id=ticket.pk, milestone=milestone, level=upcoming[0], due_at=upcoming[1]))
-    SLACheck.objects.bulk_create(checks)
+            for name, value in zip(checks, (ticket.pk, milestone, *upcoming), strict=True):
+                checks[name].append(value)
+    rows_insert(SLACheck, checks)
 
 
 def sla_checks_rebuild(*, policy: SLAPolicy | None = None, chunk: int = 500) -> int:
@@ -310,9 +320,24 @@ def _escalations_write(firings: list[_Firing], *, now) -> list[Escalation]:
         return []
     try:
         with transaction.atomic():
-            return Escalation.objects.bulk_create(rows)
+            ids = rows_insert(
+                Escalation,
+                {
+                    "ticket_id": [row.ticket_id for row in rows],
+                    "milestone": [row.milestone for row in rows],
+                    "level": [row.level for row in rows],
+                    "deadline": [row.deadline for row in rows],
+                    "due_at": [row.due_at for row in rows],
+                    "fired_at": [now] * len(rows),
+                },
+            )
     except IntegrityError:
         pass
+    else:
+        for row, pk in zip(rows, ids, strict=True):
+            row.pk = pk
+            row._state.adding = False
+        return rows
     # The backstop held: one of them had already fired. Keep the others, one savepoint each.
     created = []
     for row in rows:
@@ -335,7 +360,7 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
         .filter(ticket_id__in={e.ticket_id for e in escalations})
         .select_related("technician__user")
     }
-    told, messages, entries = [], [], []
+    readers = []
     for escalation in escalations:
         if escalation.level == Level.MANAGER:
             recipients = context.staff(User.Role.MANAGER)
@@ -344,11 +369,13 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
             technician = on_the_job.get(escalation.ticket_id)
             if technician is not None and technician.is_active and escalation.milestone != Milestone.RESPOND:
                 recipients.append(technician)
-        told.extend(Escalation.recipients.through(escalation_id=escalation.pk, user_id=user.pk) for user in recipients)
+        readers.append(recipients)
+    notices = _notices(escalations, readers, now=now)
+    told, messages, entries = [], [], []
+    for escalation, recipients, texts in zip(escalations, readers, notices, strict=True):
+        told.extend((escalation.pk, user.pk) for user in recipients)
         link = context.ticket_link(escalation.ticket.number)
-        # The notice in each language its readers read (the timeline's in the site's), written once.
-        languages = {user.language or settings.LANGUAGE_CODE for user in recipients} | {settings.LANGUAGE_CODE}
-        texts = {language: _message_in(language, escalation, now=now) for language in languages}
+        source = f"escalation:{escalation.pk}"
         for user in recipients:
             subject, body = texts[user.language or settings.LANGUAGE_CODE]
             messages.extend(
@@ -359,17 +386,16 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
                     body=body,
                     link=link,
                     ticket=escalation.ticket,
-                    source=f"escalation:{escalation.pk}",
+                    source=source,
                 )
                 for channel in LEVEL_CHANNELS[escalation.level]
                 if channel == "in_app" or (channel == "email" and user.email) or (channel == "sms" and user.phone)
             )
-        timeline_text = texts[settings.LANGUAGE_CODE][0]
         entries.append(
             {
                 "ticket": escalation.ticket,
                 "kind": TicketEvent.Kind.ESCALATED,
-                "message": timeline_text,
+                "message": texts[settings.LANGUAGE_CODE][0],
                 # "At risk" is the team's early warning; breaches are the merchant's and partner's business.
                 "public": escalation.level != Level.AT_RISK,
                 "data": {
@@ -385,44 +411,67 @@ def _escalations_announce(escalations: list[Escalation], *, now, context: _PassC
     # One INSERT each for the timeline entries (and, through their signal, the webhook outbox), who
     # was told, and the notices' outbox, whatever the size of the batch.
     ticket_events_record(entries, now=now)
-    Escalation.recipients.through.objects.bulk_create(told)
+    rows_insert(
+        Escalation.recipients.through,
+        {"escalation_id": [pair[0] for pair in told], "user_id": [pair[1] for pair in told]},
+    )
     deliveries_queue(messages=messages, now=now)
 
 
-def _message_in(language: str, escalation: Escalation, *, now: datetime.datetime) -> tuple[str, str]:
+def _notices(escalations: list[Escalation], readers: list[list], *, now) -> list[dict[str, tuple[str, str]]]:
+    """Each escalation's notice, by language, in each language its readers read and in the site's
+    (the timeline's). The batch switches language once per language, not once per notice."""
+    site = settings.LANGUAGE_CODE
+    wanted = [{user.language or site for user in users} | {site} for users in readers]
+    notices = [{} for _ in escalations]
+    for language in set().union(*wanted):
+        with translation.override(language):
+            for escalation, languages, texts in zip(escalations, wanted, notices, strict=True):
+                if language in languages:
+                    texts[language] = escalation_message(escalation, now=now)
+    return notices
+
+
+@functools.cache
+def _escalation_wording(language: str | None) -> dict:
+    """The notices' sentences in one language, by level, and the milestones' names. Translated once
+    per process and language: gettext costs more than the rest of a notice, and a batch writes
+    hundreds."""
     with translation.override(language):
-        return escalation_message(escalation, now=now)
+        return {
+            Level.AT_RISK: (
+                _("%(number)s at risk: %(milestone)s due in %(late)s"),
+                _("%(merchant)s. The %(milestone)s deadline is %(deadline)s, %(late)s from now."),
+            ),
+            Level.BREACHED: (
+                _("%(number)s breached: %(milestone)s %(late)s late"),
+                _("%(merchant)s. The %(milestone)s deadline was %(deadline)s; it is %(late)s late."),
+            ),
+            Level.MANAGER: (
+                _("%(number)s still breached: %(milestone)s %(late)s late"),
+                _(
+                    "%(merchant)s. The %(milestone)s deadline was %(deadline)s and is still not met %(late)s later. "
+                    "Dispatchers were told when it was missed."
+                ),
+            ),
+            "milestones": {milestone: milestone_phrase(milestone) for milestone in Milestone},
+        }
 
 
 def escalation_message(escalation: Escalation, *, now: datetime.datetime) -> tuple[str, str]:
     """Subject and body of the notice, in the active language: the ticket, the milestone, how
     late (or how much time is left) and the deadline."""
+    wording = _escalation_wording(translation.get_language())
     ticket = escalation.ticket
     values = {
         "number": ticket.number,
         "merchant": ticket.merchant.name,
-        "milestone": milestone_phrase(escalation.milestone),
+        "milestone": wording["milestones"][escalation.milestone],
         "deadline": local_minute(escalation.deadline),
         "late": duration_text(now - escalation.deadline),
     }
-    if escalation.level == Level.AT_RISK:
-        return (
-            _("%(number)s at risk: %(milestone)s due in %(late)s") % values,
-            _("%(merchant)s. The %(milestone)s deadline is %(deadline)s, %(late)s from now.") % values,
-        )
-    if escalation.level == Level.BREACHED:
-        return (
-            _("%(number)s breached: %(milestone)s %(late)s late") % values,
-            _("%(merchant)s. The %(milestone)s deadline was %(deadline)s; it is %(late)s late.") % values,
-        )
-    return (
-        _("%(number)s still breached: %(milestone)s %(late)s late") % values,
-        _(
-            "%(merchant)s. The %(milestone)s deadline was %(deadline)s and is still not met %(late)s later. "
-            "Dispatchers were told when it was missed."
-        )
-        % values,
-    )
+    subject, body = wording[escalation.level]
+    return subject % values, body % values
 
 
 def scanner_heartbeat_record(*, now: datetime.datetime) -> None:

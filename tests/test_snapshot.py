@@ -66,3 +66,23 @@ def test_while_the_cache_is_down_every_read_loads(monkeypatch):
 
     monkeypatch.setattr(snapshot_module, "cache", Down())
     assert [subscriptions.get(), subscriptions.get()] == [1, 2]
+
+
+def test_snapshots_read_together_cost_one_cache_read_and_still_see_a_change(monkeypatch):
+    policies, calendar = Snapshot("test-together-policies", Loads()), Snapshot("test-together-calendar", Loads())
+    policies.get(), calendar.get()
+    reads = []
+    real_cache = snapshot_module.cache
+
+    class Counted:
+        def __getattr__(self, name):
+            reads.append(name)
+            return getattr(real_cache, name)
+
+    monkeypatch.setattr(snapshot_module, "cache", Counted())
+    with snapshot_module.versions_read_together(policies, calendar):
+        assert [policies.get(), calendar.get(), policies.get()] == [1, 1, 1]
+        assert reads == ["get_many"]
+        calendar.changed()  # an admin's change in this process, inside the block
+        assert calendar.get() == 2
+    assert [policies.get(), calendar.get()] == [1, 2]

@@ -14,9 +14,10 @@ from accounts.validators import mobile_checked
 from devices.models import Device
 from possystem.errors import ActionNotAllowed, InvalidInput
 from possystem.formats import local_minute
+from possystem.snapshot import versions_read_together
 from sla.calendar import WorkingCalendar
 from sla.deadlines import Deadlines, deadlines_compute, next_due_of
-from sla.services import sla_policy_for, ticket_sla_changed
+from sla.services import sla_policy_for, sla_snapshots, ticket_sla_changed
 from tickets.events import actor_user, ticket_event_record
 from tickets.facts import filing_repeats_sql
 from tickets.models import Channel, Kind, Priority, Status, Ticket, TicketEvent, TicketSequence
@@ -25,6 +26,7 @@ from tickets.permissions import may_file_for
 from tickets.photos import photos_attach, photos_checked
 from tickets.regions import region_id_of
 from warranty.services import WarrantyDecision, decide, warranty_decide
+from webhooks.services import subscriptions_snapshot
 
 KINDS_WITHOUT_DEVICE = frozenset({Kind.CONSULTATION, Kind.TRAINING})
 
@@ -101,7 +103,8 @@ def ticket_file(
     )
     now = timezone.now()
     try:
-        with transaction.atomic():
+        # The policies, the calendar and the webhook subscriptions are checked in one cache read.
+        with versions_read_together(*sla_snapshots(), subscriptions_snapshot()), transaction.atomic():
             ticket = _ticket_create(
                 merchant=merchant,
                 device=device,

@@ -9,14 +9,14 @@ from collections.abc import Callable
 from django.urls import reverse
 
 from accounts.models import User
-from notifications.services import notify_users
+from notifications.services import notify_users, notify_users_where
 from tickets.models import Ticket
 
 
 def merchant_notify(*, ticket: Ticket, compose: Callable[[], tuple[str, str]]) -> None:
     """Tell the merchant's active users; `compose` returns (subject, body) in the active language."""
-    notify_users(
-        recipients=User.objects.filter(merchant_id=ticket.merchant_id, role=User.Role.MERCHANT, is_active=True),
+    notify_users_where(
+        users=User.objects.filter(merchant_id=ticket.merchant_id, role=User.Role.MERCHANT),
         compose=compose,
         link=reverse("tickets:detail", args=[ticket.number]),
         ticket=ticket,
@@ -25,8 +25,8 @@ def merchant_notify(*, ticket: Ticket, compose: Callable[[], tuple[str, str]]) -
 
 def staff_notify(*, ticket: Ticket, role: str, compose: Callable[[], tuple[str, str]]) -> None:
     """Tell every active user of a staff role (the dispatchers' shared queue, the managers)."""
-    notify_users(
-        recipients=User.objects.filter(role=role, is_active=True).order_by("pk"),
+    notify_users_where(
+        users=User.objects.filter(role=role),
         compose=compose,
         link=reverse("tickets:detail", args=[ticket.number]),
         ticket=ticket,

@@ -168,22 +168,27 @@ def ticket_new(request):
         merchant = _chosen_merchant(request)
         if merchant is None:
             return _merchant_picker(request)
+        devices = selectors.filing_devices(actor=user, merchant=merchant)
     else:
-        merchant = user.merchant
-    devices = selectors.filing_devices(actor=user, merchant=merchant)
+        # A merchant files for its own business: its terminals are found by the user's merchant id,
+        # and the merchant is read with the chosen terminal (a query less), on its own otherwise.
+        merchant = None
+        devices = selectors.filing_devices(actor=user).select_related("merchant")
 
     if request.method == "POST":
         form = TicketFileForm(request.POST, request.FILES, devices=devices, staff=staff)
+        valid = form.is_valid()
+        if merchant is None:
+            chosen = form.cleaned_data.get("device") if valid else None
+            merchant = chosen.merchant if chosen is not None else user.merchant
         # A double tap, or back-and-resubmit: the first submission already made the ticket. A valid
         # repeat is found by `ticket_file` (the key is unique per merchant); an invalid one here, so
         # a first submission costs no lookup.
-        earlier = (
-            None if form.is_valid() else _filed_with_key(user, merchant, request.POST.get("submission_key", "")[:64])
-        )
+        earlier = None if valid else _filed_with_key(user, merchant, request.POST.get("submission_key", "")[:64])
         if earlier is not None:
             messages.info(request, _("This request was already filed as %(number)s.") % {"number": earlier.number})
             return _to_detail(earlier)
-        if form.is_valid():
+        if valid:
             data = form.cleaned_data
             try:
                 filed = ticket_file(
@@ -212,6 +217,7 @@ def ticket_new(request):
                     )
                 return _to_detail(filed.ticket)
     else:
+        merchant = merchant or user.merchant
         initial = {
             "submission_key": new_submission_key(),
             "contact_name": merchant.contact_name or (user.get_full_name() if not staff else ""),

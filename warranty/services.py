@@ -128,8 +128,11 @@ def warranty_decide(
     """
     if on is None:
         on = timezone.localdate()
+    # Unordered: `decide` breaks ties itself, and the model's ordering (by device) costs a join.
     warranties = (
-        list(device.warranties.all()) if _prefetched(device) else list(device.warranties.select_related("policy"))
+        list(device.warranties.all())
+        if _prefetched(device)
+        else list(Warranty.objects.filter(device_id=device.pk).select_related("policy").order_by())
     )
     return decide(warranties, on=on, fault_category=fault_category, consultation=consultation)
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import Action, audit_record
 from accounts.scoping import is_staff_actor
 from possystem.backoff import backoff
+from possystem.bulk import rows_insert
 from possystem.errors import ActionNotAllowed, InvalidInput
 from possystem.queue import enqueue_on_commit
 from possystem.snapshot import Snapshot
@@ -161,22 +162,36 @@ def _active_subscriptions() -> dict[int, list[WebhookSubscription]]:
 _SUBSCRIPTIONS = Snapshot("webhook-subscriptions", _active_subscriptions)
 
 
+def subscriptions_snapshot() -> Snapshot:
+    """What writing the outbox reads (for `possystem.snapshot.versions_read_together`)."""
+    return _SUBSCRIPTIONS
+
+
 def subscriptions_changed(**kwargs) -> None:
     """Where subscriptions change, and the post_save / post_delete receiver (webhooks.apps)."""
     _SUBSCRIPTIONS.changed()
 
 
-def outbox_write(*, event, ticket) -> list[WebhookDelivery]:
+def outbox_write(*, event, ticket) -> list[int]:
     """Write a delivery per subscribed URL of the ticket's partner. Runs inside the event's
-    transaction and does no network I/O; the sending task is queued for after the commit."""
+    transaction and does no network I/O; the sending task is queued for after the commit. Returns
+    the deliveries' ids."""
     return outbox_write_many([(event, ticket)])
 
 
-def outbox_write_many(entries) -> list[WebhookDelivery]:
+# Deliveries to one subscriber per task when an event batch (the scanner's) makes many: one task per
+# delivery cost the scanner a broker round trip each after its commit. A subscriber's deliveries go
+# out in order within a task; other subscribers' in other tasks, so a slow endpoint holds up only its own.
+TASK_CHUNK = 20
+
+
+def outbox_write_many(entries) -> list[int]:
     """`outbox_write` for many (event, ticket) pairs at once (the SLA scanner's batch): one INSERT
     for all their deliveries, or none when no partner of theirs subscribes."""
     subscriptions = None
-    deliveries = []
+    columns = {
+        name: [] for name in ("subscription_id", "event_id", "event_type", "ticket_number", "payload", "created_at")
+    }
     for event, ticket in entries:
         types = event_types_for(event)
         partner_id = ticket.merchant.partner_id if types else None
@@ -190,28 +205,36 @@ def outbox_write_many(entries) -> list[WebhookDelivery]:
                 continue
             event_id = uuid.uuid5(EVENT_NAMESPACE, f"{event.pk}:{event_type}")
             payload = payload_for(event=event, event_type=event_type, event_id=event_id, ticket=ticket)
-            deliveries += [
-                WebhookDelivery(
-                    subscription_id=subscription.pk,
-                    event_id=event_id,
-                    event_type=event_type,
-                    ticket_number=ticket.number,
-                    payload=payload,
-                    created_at=event.created_at,
-                    next_attempt_at=event.created_at,
-                )
-                for subscription in receivers
-            ]
-    if not deliveries:
+            for subscription in receivers:
+                for name, value in zip(
+                    columns,
+                    (subscription.pk, str(event_id), event_type, ticket.number, payload, event.created_at),
+                    strict=True,
+                ):
+                    columns[name].append(value)
+    if not columns["subscription_id"]:
         return []
-    created = WebhookDelivery.objects.bulk_create(deliveries)
-    from webhooks.tasks import deliver
+    ids = rows_insert(WebhookDelivery, {**columns, "next_attempt_at": columns["created_at"]})
+    from webhooks.tasks import deliver, deliver_many
 
     # After commit, and never raising: the rows are the promise. A broker that is down costs the
     # request nothing (it has committed and answers success); `deliver_due` sends them within
     # its 30 s period once the broker is back.
-    enqueue_on_commit(deliver, [(delivery.pk,) for delivery in created])
-    return created
+    if len(ids) == 1:
+        enqueue_on_commit(deliver, [(ids[0],)])
+    else:
+        by_subscriber: dict[int, list[int]] = {}
+        for pk, subscription_id in zip(ids, columns["subscription_id"], strict=True):
+            by_subscriber.setdefault(subscription_id, []).append(pk)
+        enqueue_on_commit(
+            deliver_many,
+            [
+                (chunk[start : start + TASK_CHUNK],)
+                for chunk in by_subscriber.values()
+                for start in range(0, len(chunk), TASK_CHUNK)
+            ],
+        )
+    return ids
 
 
 # --- sending -------------------------------------------------------------------------------------

@@ -263,3 +263,30 @@ def test_a_breach_reaches_the_partner_and_at_risk_stays_internal(partner, mercha
     delivery = subscription.deliveries.get()
     assert delivery.event_type == "ticket.escalated"
     assert delivery.payload["data"]["escalation"] == {"milestone": "respond", "level": "breached"}
+
+
+def test_a_scanner_batch_prompts_each_subscriber_once_per_chunk_not_once_per_delivery(
+    partner, merchant, device, monkeypatch, django_capture_on_commit_callbacks
+):
+    from sla.services import escalations_scan
+    from webhooks import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.deliver, "delay", lambda *args: sent.append(("deliver", args)))
+    monkeypatch.setattr(tasks.deliver_many, "delay", lambda *args: sent.append(("deliver_many", args)))
+    first, second = (
+        WebhookSubscription.objects.create(
+            partner=partner.partner, url=f"https://hooks.example/{name}", events=["ticket.escalated"], secret="s" * 64
+        )
+        for name in ("pos", "audit")
+    )
+    tickets = [factories.file_ticket(merchant, device=device) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        escalations_scan(now=max(t.respond_by for t in tickets) + datetime.timedelta(minutes=1))
+
+    rows = {s.pk: sorted(s.deliveries.values_list("pk", flat=True)) for s in (first, second)}
+    assert [len(ids) for ids in rows.values()] == [3, 3]
+    assert sorted(sent) == sorted(("deliver_many", (ids,)) for ids in rows.values())
+    delivery = first.deliveries.order_by("pk").first()
+    assert (delivery.status, delivery.attempt_count, delivery.next_attempt_at) == ("pending", 0, delivery.created_at)
+    assert delivery.payload["data"]["escalation"] == {"milestone": "respond", "level": "breached"}

@@ -12,7 +12,6 @@ from accounts.scoping import is_staff_actor, visible_to
 from api.pagination import cursor_page
 from api.views import ApiView
 from devices.models import Device, SparePart
-from devices.selectors import device_get
 from possystem.errors import ActionNotAllowed, InvalidInput
 from stock.models import Warehouse
 from technicians.models import Technician
@@ -127,7 +126,10 @@ class TicketListCreate(ApiView):
         device = merchant = None
         if serial_number:
             try:
-                device = device_get(actor=actor, serial_number=serial_number)
+                # What filing reads of the terminal: its merchant (and region, status, ids). The
+                # warranty decision reads its warranties itself; `device_get` loads what the device
+                # pages show as well, which filing paid for on every request.
+                device = visible_to(Device.objects.select_related("merchant"), actor).get(serial_number=serial_number)
             except Device.DoesNotExist as error:
                 raise InvalidInput({"device": [_("No terminal with this serial number is visible to you.")]}) from error
         if merchant_id is not None:
