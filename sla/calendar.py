@@ -111,6 +111,9 @@ class WorkingClock:
         self.opens = opens
         self.closes = closes
         self.tz = local_tz()
+        # Each day's open interval, once per clock: a list of tickets asks about the same days for
+        # every row (a clock lives as long as the ClockBook that made it: a request, a scanner pass).
+        self._intervals: dict[datetime.date, tuple[datetime.datetime, datetime.datetime] | None] = {}
 
     @property
     def day_length(self) -> datetime.timedelta:
@@ -121,6 +124,11 @@ class WorkingClock:
         )
 
     def open_interval(self, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime] | None:
+        if day not in self._intervals:
+            self._intervals[day] = self._open_interval(day)
+        return self._intervals[day]
+
+    def _open_interval(self, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime] | None:
         if not self.calendar.is_working_day(day):
             return None
         if self.opens is None:
