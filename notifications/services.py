@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone, translation
@@ -89,7 +90,10 @@ def notify_users_where(
         with translation.override(code):
             subject, body = compose()
         texts += [code, str(subject)[:200], str(body)]
-    readers_sql, readers_params = users.order_by().values("id", "language", "email").query.sql_with_params()
+    try:
+        readers_sql, readers_params = users.order_by().values("id", "language", "email").query.sql_with_params()
+    except EmptyResultSet:
+        return  # a query that can find nobody (`.none()`)
     now = timezone.now()
     ticket_id = ticket.pk if ticket is not None else None
     values = ", ".join(["(%s, %s, %s)"] * len(codes))

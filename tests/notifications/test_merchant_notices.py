@@ -48,3 +48,12 @@ def test_it_costs_one_statement_whoever_reads_it(readers, django_assert_num_quer
         merchant_notify(ticket=ticket, compose=lambda: ("Subject", "Body"))
     assert Notification.objects.filter(ticket=ticket, subject="Subject").count() == 3
     assert Delivery.objects.filter(ticket=ticket, subject="Subject").count() == 2
+
+
+def test_a_query_that_finds_nobody_tells_nobody(readers, django_assert_num_queries):
+    from accounts.models import User
+    from notifications.services import notify_users_where
+
+    with django_assert_num_queries(0):
+        notify_users_where(users=User.objects.none(), compose=lambda: ("Subject", "Body"))
+    assert not Notification.objects.filter(subject="Subject").exists()
