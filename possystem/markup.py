@@ -25,15 +25,15 @@ def _labels(field, language: str | None) -> dict:
     return {value: str(label) for value, label in field.flatchoices}
 
 
-def choice_label(field, value) -> str:
-    """The label of `value` among `field`'s choices in the active language (the value itself when it
-    is not one of them)."""
-    return _labels(field, get_language()).get(value, value)
+def choice_label(field, value, language: str | None = None) -> str:
+    """The label of `value` among `field`'s choices in `language`, the active one unless given (a row
+    asks for it once for all its labels); the value itself when it is not one of them."""
+    return _labels(field, language or get_language()).get(value, value)
 
 
-def label_of(obj, name: str) -> str:
+def label_of(obj, name: str, language: str | None = None) -> str:
     """`obj.get_<name>_display()`, from the labels `choice_label` keeps: each get_…_display call
     builds the field's labels again, hashing every lazy label, which translates it (six hundred
     translations for the twenty rows of a console page)."""
     field = obj._meta.get_field(name)
-    return choice_label(field, getattr(obj, field.attname))
+    return choice_label(field, getattr(obj, field.attname), language)

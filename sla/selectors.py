@@ -69,10 +69,7 @@ class MilestoneStatus:
     met_at: datetime.datetime | None
     state: str
     detail: str
-
-    @property
-    def state_label(self) -> str:
-        return state_label(self.state, get_language())
+    state_label: str
 
 
 @dataclass(frozen=True)
@@ -93,24 +90,28 @@ def ticket_sla_status(
     not from the ticket: lists need not load it with each ticket."""
     now = now or timezone.now()
     clocks = clocks or ClockBook()
+    language = get_language()
     milestones = [
         status
         for milestone in Milestone
-        if (status := _milestone_status(ticket, milestone, now=now, clocks=clocks)) is not None
+        if (status := _milestone_status(ticket, milestone, now=now, clocks=clocks, language=language)) is not None
     ]
     states = {m.state for m in milestones}
     overall = next((state for state in _SEVERITY if state in states), State.NONE)
     return TicketSLA(state=overall, milestones=milestones)
 
 
-def _milestone_status(ticket: Ticket, milestone: str, *, now, clocks: ClockBook) -> MilestoneStatus | None:
+def _milestone_status(
+    ticket: Ticket, milestone: str, *, now, clocks: ClockBook, language: str | None
+) -> MilestoneStatus | None:
     deadline_field, met_field = MILESTONES[milestone]
     deadline, met_at = getattr(ticket, deadline_field), getattr(ticket, met_field)
     if deadline is None:
         return None  # consultations have no on-site deadline; tickets without a policy none at all
 
     def status(state, detail):
-        return MilestoneStatus(milestone, milestone_label(milestone, get_language()), deadline, met_at, state, detail)
+        label = milestone_label(milestone, language)
+        return MilestoneStatus(milestone, label, deadline, met_at, state, detail, state_label(state, language))
 
     if met_at is not None:
         if met_at <= deadline:

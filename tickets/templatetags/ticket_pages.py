@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from possystem.formats import money
 from possystem.markup import choice_label, escaped, label_of
@@ -32,8 +32,8 @@ def _sla_status(context, ticket, now):
 
 @register.simple_tag
 def due_cell(row):
-    """A deadline with its state, drawn as `tickets/_due.html` draws it, without a template include
-    per cell: the console draws sixty of them a page."""
+    """A deadline with its state: the time, a pill and what is left or late (the console draws sixty
+    of them a page, the lists one per card)."""
     deadline = timezone.localtime(row.deadline)
     state = escaped(row.state)
     # Safe: every value goes through `escaped`.
@@ -46,6 +46,16 @@ def due_cell(row):
 
 
 OUTCOME = RepairReport._meta.get_field("outcome")
+
+
+def _service(ticket: Ticket, language: str | None) -> str:
+    """ "Repair · Receipt printer": the kind of service, and the fault where there is one (escaped)."""
+    service = escaped(label_of(ticket, "kind", language))
+    if ticket.fault_category:
+        service += f" · {escaped(label_of(ticket, 'fault_category', language))}"
+    return service
+
+
 URGENT = frozenset({Priority.HIGH, Priority.URGENT})
 MILESTONE_COLUMNS = ("respond", "onsite", "resolve")
 
@@ -59,20 +69,19 @@ def console_row(context, ticket: Ticket):
     Drawn here rather than in a template: the console draws twenty rows a page, and as an included
     template each cost about a millisecond, most of the page's time (variable lookups, escaping, a
     context per row); the same markup from Python costs a fifth of that."""
+    language = get_language()
     due = {row.milestone: row for row in _sla_status(context, ticket, context.get("now")).milestones}
     number = escaped(ticket.number)
-    urgent = (
-        f' <span class="pill bad">{escaped(label_of(ticket, "priority"))}</span>' if ticket.priority in URGENT else ""
-    )
+    urgent = ""
+    if ticket.priority in URGENT:
+        urgent = f' <span class="pill bad">{escaped(label_of(ticket, "priority", language))}</span>'
     if ticket.device_id:
         terminal = (
             f'{escaped(ticket.device.serial_number)}<br><small class="muted">{escaped(ticket.device.model)}</small>'
         )
     else:
         terminal = "—"
-    service = escaped(label_of(ticket, "kind"))
-    if ticket.fault_category:
-        service += f" · {escaped(label_of(ticket, 'fault_category'))}"
+    service = _service(ticket, language)
     assignment = ticket.console_assignments[0] if ticket.console_assignments else None
     if assignment is None:
         technician = "—"
@@ -88,10 +97,10 @@ def console_row(context, ticket: Ticket):
         f'<tr data-number="{number}">\n'
         f'<td><a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>'
         f'<br><small class="muted">{timezone.localtime(ticket.created_at):%m-%d %H:%M} · '
-        f"{escaped(label_of(ticket, 'channel'))}</small>{urgent}</td>\n"
+        f"{escaped(label_of(ticket, 'channel', language))}</small>{urgent}</td>\n"
         f'<td>{escaped(ticket.merchant)}<br><small class="muted">{escaped(region_label(ticket.region))}</small></td>\n'
         f"<td>{terminal}<br><small>{service}</small></td>\n"
-        f'<td><span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status"))}</span></td>\n'
+        f'<td><span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status", language))}</span></td>\n'
         f"<td>{technician}</td>\n"
         f"{deadlines}\n</tr>"
     )
@@ -102,10 +111,9 @@ def ticket_card(context, ticket: Ticket):
     """One ticket as a card of the ticket list (`tickets/ticket_list.html`: a merchant's requests, a
     partner's tickets), from a queryset through `tickets.selectors.ticket_list`; the merchant's name
     for everyone but the merchant. Drawn here for the reason `console_row` is."""
+    language = get_language()
     number = escaped(ticket.number)
-    service = escaped(label_of(ticket, "kind"))
-    if ticket.fault_category:
-        service += f" · {escaped(label_of(ticket, 'fault_category'))}"
+    service = _service(ticket, language)
     terminal = f"{escaped(ticket.device.serial_number)} · {escaped(ticket.device.model)}" if ticket.device_id else "—"
     merchant = ""
     if context["user"].role != "merchant":
@@ -117,7 +125,7 @@ def ticket_card(context, ticket: Ticket):
         f'<article class="card ticket" data-number="{number}">\n'
         f'<div class="head-row">\n'
         f'<a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>\n'
-        f'<span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status"))}</span>\n'
+        f'<span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status", language))}</span>\n'
         f"</div>\n"
         f'<dl class="kv">\n'
         f"<dt>{escaped(gettext('Service'))}</dt><dd>{service}</dd>\n"
@@ -136,13 +144,12 @@ def job_facts(context, job):
     """What a technician's job card (`tickets/jobs.html`) says of the job, above its buttons: the
     ticket, the next deadline, where and whom to see, the terminal and its last repairs. From
     `tickets.selectors.job_list`; drawn here for the reason `console_row` is."""
+    language = get_language()
     ticket, device = job.ticket, job.ticket.device
     number = escaped(ticket.number)
     due = next_milestone(context, ticket, context.get("now"))
     site = device.site_address if device is not None and device.site_address else ticket.merchant.address
-    service = escaped(label_of(ticket, "kind"))
-    if ticket.fault_category:
-        service += f" · {escaped(label_of(ticket, 'fault_category'))}"
+    service = _service(ticket, language)
     facts = [
         (gettext("Merchant"), escaped(ticket.merchant)),
         (gettext("Site"), escaped(site or "—")),
@@ -161,9 +168,9 @@ def job_facts(context, job):
         repairs = []
         for past in device.repairs[: context.get("history_length")]:
             line = f"{timezone.localtime(past.resolved_at):%Y-%m-%d} · "
-            line += escaped(label_of(past, "fault_category") or label_of(past, "kind"))
+            line += escaped(label_of(past, "fault_category", language) or label_of(past, "kind", language))
             if past.outcome:
-                line += f" · {escaped(choice_label(OUTCOME, past.outcome))}"
+                line += f" · {escaped(choice_label(OUTCOME, past.outcome, language))}"
             repairs.append(f"<div>{line}</div>")
         history = (
             f'<dt>{escaped(gettext("Repair history"))}</dt>\n<dd data-testid="repair-history">\n'
@@ -177,7 +184,7 @@ def job_facts(context, job):
     return mark_safe(  # noqa: S308
         f'<div class="head-row">\n'
         f'<a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>\n'
-        f'<span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status"))}</span>\n'
+        f'<span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status", language))}</span>\n'
         f"</div>\n"
         f"{deadline}"
         f'<dl class="kv">\n'
