@@ -324,6 +324,17 @@ def run_size(options, env: dict, open_tickets: int) -> dict:
     return results
 
 
+def cpu_model() -> str:
+    """The processor's name as Linux reports it (the figures move with it)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "processor unknown"
+
+
 def report(sizes: list[int], by_size: dict) -> str:
     labels = [label for label in by_size[sizes[0]] if label not in ("plan", "escalation", "load", "postgres")]
     head = " | ".join(f"{n // 1000:,}k open: median / p95 ms" for n in sizes)
@@ -380,8 +391,8 @@ This machine's cores are slower than those of the earlier runs in this file (AMD
 code as it stood at the start of this round draws the console at 100k open in 32 ms here, where
 it had measured 19–39 ms there, so these figures are not comparable with the older ones.
 
-Python {platform.python_version()}, {today}; load average (1, 5, 15 min) at the end of each size's
-run: {loads} on 2 cores, nothing else running; {postgres}. Plan of the console's page query at
+Python {platform.python_version()}, {today}, {cpu_model()}; load average (1, 5, 15 min) at the end of
+each size's run: {loads} on 2 cores, nothing else running; {postgres}. Plan of the console's page query at
 {sizes[-1]:,} open tickets (first page, no filter):
 
 {plan}
