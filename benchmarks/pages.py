@@ -319,9 +319,37 @@ def run_size(options, env: dict, open_tickets: int) -> dict:
         print(f"  {label}: {results[label]['median']:.1f} ms, {results[label]['queries']} queries", flush=True)
     results["plan"] = console_plan()
     results["postgres"] = postgres_settings()
+    results["calibration"] = calibration()
     results["escalation"] = escalation_pass()
     print(f"  escalation pass: {results['escalation']}", flush=True)
     return results
+
+
+def calibration() -> dict:
+    """How fast the machine was during the run, for comparing runs on a shared machine whose speed
+    moves: a fixed loop of Python, and a `SELECT 1` round trip to PostgreSQL (medians of 21)."""
+    from django.db import connection
+
+    def loop():
+        total = 0
+        for i in range(200_000):
+            total += i * i
+        return total
+
+    def select_one():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    def median_ms(work) -> float:
+        timings = []
+        for _ in range(21):
+            started = time.perf_counter()
+            work()
+            timings.append((time.perf_counter() - started) * 1000)
+        return statistics.median(timings)
+
+    return {"python_loop_ms": median_ms(loop), "select_1_ms": median_ms(select_one)}
 
 
 def cpu_model() -> str:
@@ -336,7 +364,9 @@ def cpu_model() -> str:
 
 
 def report(sizes: list[int], by_size: dict) -> str:
-    labels = [label for label in by_size[sizes[0]] if label not in ("plan", "escalation", "load", "postgres")]
+    labels = [
+        label for label in by_size[sizes[0]] if label not in ("plan", "escalation", "load", "postgres", "calibration")
+    ]
     head = " | ".join(f"{n // 1000:,}k open: median / p95 ms" for n in sizes)
     lines = [f"| request | {head} | SQL queries |", "| --- |" + " ---: |" * (len(sizes) + 1)]
     for label in labels:
@@ -355,6 +385,15 @@ def report(sizes: list[int], by_size: dict) -> str:
         f"{n // 1000:,}k: " + " / ".join(f"{load:.1f}" for load in by_size[n].get("load", ())) for n in sizes
     )
     table = "\n".join(lines)
+    speeds = (
+        "; ".join(
+            f"{n // 1000:,}k: {by_size[n]['calibration']['python_loop_ms']:.1f} ms and "
+            f"{by_size[n]['calibration']['select_1_ms'] * 1000:.0f} µs"
+            for n in sizes
+            if "calibration" in by_size[n]
+        )
+        or "not recorded"
+    )
     postgres = by_size[sizes[-1]].get("postgres", "PostgreSQL settings not recorded")
     today = time.strftime("%Y-%m-%d", time.gmtime())
     return f"""## Pages and lists
@@ -392,7 +431,9 @@ code as it stood at the start of this round draws the console at 100k open in 32
 it had measured 19–39 ms there, so these figures are not comparable with the older ones.
 
 Python {platform.python_version()}, {today}, {cpu_model()}; load average (1, 5, 15 min) at the end of
-each size's run: {loads} on 2 cores, nothing else running; {postgres}. Plan of the console's page query at
+each size's run: {loads} on 2 cores, nothing else running; {postgres}. The machine's speed during
+each size's run (`calibration`: a fixed Python loop, and a `SELECT 1` round trip): {speeds}.
+Plan of the console's page query at
 {sizes[-1]:,} open tickets (first page, no filter):
 
 {plan}
