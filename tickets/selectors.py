@@ -130,8 +130,9 @@ def ticket_list(*, actor, status: str = "", search: str = ""):
 def with_console_rows(tickets):
     """What a console row (`console_row` in tickets/templatetags/ticket_pages.py) shows, loaded with
     the tickets. The active assignment, if any, is the list `console_assignments` (a list attribute:
-    Django builds no queryset per ticket for it, which a plain prefetch of `assignments` does)."""
-    return tickets.select_related("merchant", "region", "device__model").prefetch_related(
+    Django builds no queryset per ticket for it, which a plain prefetch of `assignments` does); the
+    region comes from those each process keeps (accounts.regions)."""
+    return tickets.select_related("merchant", "device__model").prefetch_related(
         Prefetch(
             "assignments",
             queryset=Assignment.objects.active().select_related("technician__user"),

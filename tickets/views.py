@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Region, User
+from accounts.models import User
+from accounts.regions import regions_by_id
 from accounts.scoping import is_staff_actor, visible_to
 from accounts.selectors import merchant_list
 from devices.models import SparePart
@@ -109,7 +110,7 @@ def ticket_console(request):
         filters["kind"] = ""
     if filters["assigned"] not in ("yes", "no"):
         filters["assigned"] = ""
-    regions = list(Region.objects.order_by("code"))
+    regions = list(regions_by_id().values())
     region = next((r for r in regions if r.code == filters["region"]), None)
     if region is None:
         filters["region"] = ""

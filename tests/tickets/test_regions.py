@@ -147,3 +147,15 @@ def test_the_admin_shows_a_tickets_deadlines_read_only_so_its_next_deadline_cann
     client.post(reverse("admin:tickets_ticket_change", args=[ticket.pk]), {"respond_by_0": "2030-01-01"})
     stored = Ticket.objects.get(pk=ticket.pk)
     assert stored.respond_by == ticket.respond_by and stored.next_due == ticket.respond_by
+
+
+def test_the_console_reads_the_regions_once_and_again_after_a_change(client, dispatcher, merchant, beijing):
+    ticket = file_ticket(merchant, device_in_warranty(merchant.merchant, region=beijing))
+    client.force_login(dispatcher)
+    assert 'value="beijing">Beijing</option>' in client.get(reverse("tickets:console")).content.decode()
+
+    beijing.name_en = "Peking"
+    beijing.save()  # every process reads the regions again (accounts.regions)
+    page = client.get(reverse("tickets:console")).content.decode()
+    assert 'value="beijing">Peking</option>' in page
+    assert "Peking" in page.split(f'data-number="{ticket.number}"')[1].split("</tr>")[0]

@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, ngettext
 
+from accounts.regions import regions_by_id
 from possystem.formats import money
 from possystem.markup import choice_label, escaped, label_of
 from sla.deadlines import ClockBook
@@ -17,6 +18,17 @@ from technicians.models import RepairReport
 from tickets.models import Channel, Priority, Ticket, TicketEvent
 
 register = template.Library()
+
+
+def _request_regions(context) -> dict:
+    """The regions by id (accounts.regions), read once per request for all its rows."""
+    request = context.get("request")
+    regions = getattr(request, "_regions_by_id", None)
+    if regions is None:
+        regions = regions_by_id()
+        if request is not None:
+            request._regions_by_id = regions
+    return regions
 
 
 def _sla_status(context, ticket, now):
@@ -91,6 +103,7 @@ def console_row(context, ticket: Ticket):
         )
     else:
         technician = escaped(assignment.technician)
+    region = region_label(_request_regions(context).get(ticket.region_id))
     deadlines = "\n".join(f"<td>{due_cell(due[key]) if key in due else '—'}</td>" for key in MILESTONE_COLUMNS)
     # Safe: every value goes through `escaped` (terminal, technician and the deadlines were built so).
     return mark_safe(  # noqa: S308
@@ -98,7 +111,7 @@ def console_row(context, ticket: Ticket):
         f'<td><a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>'
         f'<br><small class="muted">{timezone.localtime(ticket.created_at):%m-%d %H:%M} · '
         f"{escaped(label_of(ticket, 'channel', language))}</small>{urgent}</td>\n"
-        f'<td>{escaped(ticket.merchant)}<br><small class="muted">{escaped(region_label(ticket.region))}</small></td>\n'
+        f'<td>{escaped(ticket.merchant)}<br><small class="muted">{escaped(region)}</small></td>\n'
         f"<td>{terminal}<br><small>{service}</small></td>\n"
         f'<td><span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status", language))}</span></td>\n'
         f"<td>{technician}</td>\n"
