@@ -1,4 +1,5 @@
-"""What the ticket pages compute for display: where each SLA milestone stands, parsed event data."""
+"""What the ticket pages compute for display: where each SLA milestone stands, parsed event data,
+and the lists' rows and cards, drawn in Python (possystem.markup says why)."""
 
 from django import template
 from django.urls import reverse
@@ -20,26 +21,20 @@ from tickets.models import Channel, Priority, Ticket, TicketEvent
 register = template.Library()
 
 
-def _request_regions(context) -> dict:
-    """The regions by id (accounts.regions), read once per request for all its rows."""
+def _per_request(context, attribute: str, make):
+    """`make()` once per request, kept on the request for every row of the page."""
     request = context.get("request")
-    regions = getattr(request, "_regions_by_id", None)
-    if regions is None:
-        regions = regions_by_id()
+    value = getattr(request, attribute, None)
+    if value is None:
+        value = make()
         if request is not None:
-            request._regions_by_id = regions
-    return regions
+            setattr(request, attribute, value)
+    return value
 
 
 def _sla_status(context, ticket, now):
     """The SLA state of `ticket` (sla.selectors), sharing one calendar and set of clocks per request."""
-    request = context.get("request")
-    clocks = getattr(request, "_sla_clocks", None)
-    if clocks is None:
-        clocks = ClockBook()
-        if request is not None:
-            request._sla_clocks = clocks
-    return ticket_sla_status(ticket=ticket, now=now, clocks=clocks)
+    return ticket_sla_status(ticket=ticket, now=now, clocks=_per_request(context, "_sla_clocks", ClockBook))
 
 
 @register.simple_tag
@@ -103,7 +98,7 @@ def console_row(context, ticket: Ticket):
         )
     else:
         technician = escaped(assignment.technician)
-    region = region_label(_request_regions(context).get(ticket.region_id))
+    region = region_label(_per_request(context, "_regions_by_id", regions_by_id).get(ticket.region_id))
     deadlines = "\n".join(f"<td>{due_cell(due[key]) if key in due else '—'}</td>" for key in MILESTONE_COLUMNS)
     # Safe: every value goes through `escaped` (terminal, technician and the deadlines were built so).
     return mark_safe(  # noqa: S308
