@@ -352,6 +352,34 @@ def calibration() -> dict:
     return {"python_loop_ms": median_ms(loop), "select_1_ms": median_ms(select_one)}
 
 
+# Issue 13's targets: in-process median, ms (escalation: per escalation in a batch).
+TARGETS = (
+    ("the console, each filter and ordering", lambda label: label.startswith(("dispatcher console", "console,")), 20),
+    ("search by number, serial, merchant or phone", lambda label: label.startswith("console search"), 30),
+    ("the technician's jobs, the merchant's list and the device list",
+     lambda label: label.startswith(("merchant's list", "technician's jobs", "device list")), 20),
+    ("filing, web and API", lambda label: label.startswith("file a ticket"), 12),
+)  # fmt: skip
+
+
+def verdict(sizes: list[int], by_size: dict) -> str:
+    """Which of issue 13's targets this run met: the slowest median of each group at each size."""
+    lines = ["Against issue 13's targets in this run (the slowest median of each group):", ""]
+    for name, member, limit in TARGETS:
+        cells = []
+        for n in sizes:
+            worst = max(r["median"] for label, r in by_size[n].items() if isinstance(r, dict) and member(label))
+            cells.append(f"{worst:.1f} ms at {n // 1000:,}k ({'met' if worst <= limit else 'missed'})")
+        lines.append(f"- {name} (≤ {limit} ms): " + "; ".join(cells))
+    cells = [
+        f"{by_size[n]['escalation']['per']:.2f} ms at {n // 1000:,}k "
+        f"({'met' if by_size[n]['escalation']['per'] <= 0.5 else 'missed'})"
+        for n in sizes
+    ]
+    lines.append("- an escalation in a batch (≤ 0.5 ms): " + "; ".join(cells))
+    return "\n".join(lines)
+
+
 def cpu_model() -> str:
     """The processor's name as Linux reports it (the figures move with it)."""
     try:
@@ -412,23 +440,18 @@ its search 131 ms and 1,113 ms (the issue's table): it computed a `CASE` over th
 every open ticket, sorted them all and counted them all. Now the page query walks the
 `ticket_console` index (plan below; the region filter its own `ticket_console_region` on the stored
 `Ticket.region`) and stops after a page, the count stops at 201 rows, and the next page seeks from
-the last row instead of skipping: the database's share is 4–7 ms for the page's seven queries at
-either size, and what remains is Django drawing twenty rows (their SLA states, sixty deadline
-cells). A search reads the matching ids one capped query per index (number, serial, merchant name,
-phone) in one `UNION`, then orders only those. Filing is 12 queries on the web form and 10 through
-the API as the tests count them (the repeat-repair flags ride on the ticket number's statement). An
-escalation batch is 17 statements whatever its size. The manager's dashboard reads the beat's count
-of open tickets (the last row but one: what the beat pays every 30 seconds); counting them live
-took 0.7 s of the page at 1M open tickets.
+the last row instead of skipping. The database's share is a few milliseconds at either size; the
+rest is Django: the session and user, compiling the queries, and drawing the rows, which the lists
+now build in Python (`possystem.markup`) rather than through included templates, with the SLA
+policies, regions and the header's links kept per process. A search reads the matching ids one
+capped query per index (number, serial, merchant name, phone) in one `UNION`, asking only the
+columns that could hold it, then orders only those; the phone search also asks the serials (digits
+may be part of one) and is the slowest. Filing is 11 statements on the web form and 10 through the
+API, BEGIN and COMMIT included. An escalation batch is 17 statements whatever its size, its rows
+written as column arrays. The manager's dashboard reads the beat's count of open tickets (the last
+row but one: what the beat pays every 30 seconds).
 
-Targets of issue 13 on this machine: the console (≤ 20 ms) is missed, at 21–36 ms; search (≤ 30 ms)
-is met at 100k by number, serial and the broad `printer` but not by merchant name or phone (37–38
-ms), and missed at 1M (40–54 ms); the device list (≤ 20 ms) is met, the technician's jobs and the
-merchant's list (25–30 ms) are not; filing (≤ 12 ms) takes 16–19 ms; an escalation (≤ 0.5 ms) took
-0.85–0.92 ms in these passes and 0.49–0.72 ms in single passes repeated on the 1M database.
-This machine's cores are slower than those of the earlier runs in this file (AMD EPYC then): the
-code as it stood at the start of this round draws the console at 100k open in 32 ms here, where
-it had measured 19–39 ms there, so these figures are not comparable with the older ones.
+{verdict(sizes, by_size)}
 
 Python {platform.python_version()}, {today}, {cpu_model()}; load average (1, 5, 15 min) at the end of
 each size's run: {loads} on 2 cores, nothing else running; {postgres}. The machine's speed during
