@@ -234,6 +234,22 @@ def write_results(text: str) -> None:
     path.write_text(updated.rstrip() + "\n")
 
 
+# The PostgreSQL settings the figures depend on.
+POSTGRES_SETTINGS = ("server_version", "shared_buffers", "effective_cache_size", "random_page_cost", "jit")
+
+
+def postgres_settings(names=POSTGRES_SETTINGS) -> str:
+    """The PostgreSQL settings the figures depend on, as the benchmark's connection sees them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        values = []
+        for name in names:
+            cursor.execute(f"SHOW {name}")
+            values.append(f"{name} {cursor.fetchone()[0]}")
+    return "PostgreSQL " + ", ".join(values)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=1_000_000)

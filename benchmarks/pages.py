@@ -235,17 +235,6 @@ def requests(bench: Bench) -> list[tuple[str, object]]:
     ]
 
 
-def postgres_settings() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        values = []
-        for name in ("server_version", "shared_buffers", "effective_cache_size", "random_page_cost", "jit"):
-            cursor.execute(f"SHOW {name}")
-            values.append(f"{name} {cursor.fetchone()[0]}")
-    return "PostgreSQL " + ", ".join(values)
-
-
 def console_plan() -> str:
     from django.db import connection
 
@@ -318,7 +307,7 @@ def run_size(options, env: dict, open_tickets: int) -> dict:
         results[label] = measure(options.runs, request)
         print(f"  {label}: {results[label]['median']:.1f} ms, {results[label]['queries']} queries", flush=True)
     results["plan"] = console_plan()
-    results["postgres"] = postgres_settings()
+    results["postgres"] = api.postgres_settings()
     results["calibration"] = calibration()
     results["escalation"] = escalation_pass()
     print(f"  escalation pass: {results['escalation']}", flush=True)
