@@ -55,6 +55,16 @@ def due_cell(row):
 OUTCOME = RepairReport._meta.get_field("outcome")
 
 
+def _number_link(ticket: Ticket) -> str:
+    """The ticket's number, linking to its page (escaped)."""
+    number = escaped(ticket.number)
+    return f'<a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>'
+
+
+def _status_pill(ticket: Ticket, language: str | None) -> str:
+    return f'<span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status", language))}</span>'
+
+
 def _service(ticket: Ticket, language: str | None) -> str:
     """ "Repair · Receipt printer": the kind of service, and the fault where there is one (escaped)."""
     service = escaped(label_of(ticket, "kind", language))
@@ -103,12 +113,12 @@ def console_row(context, ticket: Ticket):
     # Safe: every value goes through `escaped` (terminal, technician and the deadlines were built so).
     return mark_safe(  # noqa: S308
         f'<tr data-number="{number}">\n'
-        f'<td><a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>'
+        f"<td>{_number_link(ticket)}"
         f'<br><small class="muted">{timezone.localtime(ticket.created_at):%m-%d %H:%M} · '
         f"{escaped(label_of(ticket, 'channel', language))}</small>{urgent}</td>\n"
         f'<td>{escaped(ticket.merchant)}<br><small class="muted">{escaped(region)}</small></td>\n'
         f"<td>{terminal}<br><small>{service}</small></td>\n"
-        f'<td><span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status", language))}</span></td>\n'
+        f"<td>{_status_pill(ticket, language)}</td>\n"
         f"<td>{technician}</td>\n"
         f"{deadlines}\n</tr>"
     )
@@ -132,8 +142,8 @@ def ticket_card(context, ticket: Ticket):
     return mark_safe(  # noqa: S308
         f'<article class="card ticket" data-number="{number}">\n'
         f'<div class="head-row">\n'
-        f'<a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>\n'
-        f'<span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status", language))}</span>\n'
+        f"{_number_link(ticket)}\n"
+        f"{_status_pill(ticket, language)}\n"
         f"</div>\n"
         f'<dl class="kv">\n'
         f"<dt>{escaped(gettext('Service'))}</dt><dd>{service}</dd>\n"
@@ -154,7 +164,6 @@ def job_facts(context, job):
     `tickets.selectors.job_list`; drawn here for the reason `console_row` is."""
     language = get_language()
     ticket, device = job.ticket, job.ticket.device
-    number = escaped(ticket.number)
     due = next_milestone(context, ticket, context.get("now"))
     site = device.site_address if device is not None and device.site_address else ticket.merchant.address
     service = _service(ticket, language)
@@ -191,8 +200,8 @@ def job_facts(context, job):
     # Safe: every value goes through `escaped` (the facts, the history and the deadline were built so).
     return mark_safe(  # noqa: S308
         f'<div class="head-row">\n'
-        f'<a href="{escaped(reverse("tickets:detail", args=[ticket.number]))}"><strong>{number}</strong></a>\n'
-        f'<span class="pill {escaped(ticket.status)}">{escaped(label_of(ticket, "status", language))}</span>\n'
+        f"{_number_link(ticket)}\n"
+        f"{_status_pill(ticket, language)}\n"
         f"</div>\n"
         f"{deadline}"
         f'<dl class="kv">\n'
