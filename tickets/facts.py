@@ -29,6 +29,8 @@ from django.db.models import BooleanField, DateTimeField, Exists, ExpressionWrap
 REPEAT_WINDOW = datetime.timedelta(days=30)
 REPAIR = "repair"
 CANCELLED = "cancelled"
+RESOLVED = "resolved"
+CLOSED = "closed"
 REOPENED = "reopened"
 
 
@@ -95,10 +97,13 @@ def filing_repeats_sql(*, device_id: int | None, kind: str, now: datetime.dateti
     if kind != REPAIR or device_id is None:
         return None
     table = global_apps.get_model("tickets", "Ticket")._meta.db_table
+    # Only resolved and closed tickets have a resolution time (reopening clears it, and a resolved
+    # ticket cannot be cancelled): saying so lets the terminal's resolved tickets be read by their
+    # resolution time (`ticket_device_history`) instead of all its repairs being scanned.
     return (
         f"UPDATE {table} SET came_back = %s WHERE device_id = %s AND kind = %s AND NOT came_back"
-        " AND resolved_at >= %s AND resolved_at < %s",
-        [True, device_id, REPAIR, now - REPEAT_WINDOW, now],
+        " AND status IN (%s, %s) AND resolved_at >= %s AND resolved_at < %s",
+        [True, device_id, REPAIR, RESOLVED, CLOSED, now - REPEAT_WINDOW, now],
     )
 
 
