@@ -1,5 +1,7 @@
 """Input checks for people and organisations, shared by forms, API serializers and services."""
 
+import functools
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -10,19 +12,27 @@ def normalize_mainland_mobile(value: str) -> str:
 
     Accepts spaces, dashes and a +86 / 0086 prefix, as people type them.
     """
-    raw = (value or "").strip()
-    message = _("Enter a mainland China mobile number, e.g. 138 0013 8000.")
+    digits = _mobile_digits((value or "").strip())
+    if digits is None:
+        raise ValidationError(_("Enter a mainland China mobile number, e.g. 138 0013 8000."), code="invalid_phone")
+    return digits
+
+
+@functools.lru_cache(maxsize=4096)
+def _mobile_digits(raw: str) -> str | None:
+    """The national number of a mainland mobile, or None. Filing checks a number on the form and
+    again in the service, and the same few numbers come back: parsed once per process."""
     try:
         number = phonenumbers.parse(raw, "CN")
-    except phonenumbers.NumberParseException as error:
-        raise ValidationError(message, code="invalid_phone") from error
+    except phonenumbers.NumberParseException:
+        return None
     if number.country_code != 86 or not phonenumbers.is_valid_number(number):
-        raise ValidationError(message, code="invalid_phone")
+        return None
     if phonenumbers.number_type(number) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
-        raise ValidationError(message, code="invalid_phone")
+        return None
     return str(number.national_number)
 
 
