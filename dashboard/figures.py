@@ -90,8 +90,7 @@ def durations_figure(view: View, row: dict | None = None) -> dict[str, Duration]
     row = row or period_sums(view)
     labels = _duration_labels()
     return {
-        key: Duration(key, labels[key], row[f"{key}_n"], mean_of(row, key), p90_of(row, key))
-        for key in DURATION_FIELDS
+        key: Duration(key, labels[key], row[f"{key}_n"], mean_of(row, key), p90_of(row, key)) for key in DURATION_FIELDS
     }
 
 
@@ -538,11 +537,13 @@ def drill_title(figure: str, arg: str = "") -> str:
             "missed": _("Missed, still open"),
             "pending": _("Not due yet"),
         }
-        return f"{Milestone(milestone).label}: {outcomes[outcome]}"
-    if figure == "open":
-        return f"{_('Open tickets now')}: {Status(arg).label}" if arg in OPEN_STATUSES else _("Open tickets now")
-    if figure == "state":
-        return f"{_('Open tickets now')}: {STATE_LABELS[arg]}" if arg in SLA_STATES else _("Open tickets now")
+        return _("%(milestone)s: %(outcome)s") % {"milestone": Milestone(milestone).label, "outcome": outcomes[outcome]}
+    if figure == "open" and arg in OPEN_STATUSES:
+        return _("Open tickets now: %(which)s") % {"which": Status(arg).label}
+    if figure == "state" and arg in SLA_STATES:
+        return _("Open tickets now: %(which)s") % {"which": STATE_LABELS[arg]}
+    if figure in ("open", "state"):
+        return _("Open tickets now")
     if figure == "met":
         return _duration_labels().get(arg, _("Time to resolve"))
     return str(

@@ -31,6 +31,7 @@ def device_card(context, device: Device, warranty: WarrantyStatus):
     if context["user"].role != "merchant":
         facts.append((gettext("Merchant"), device.merchant or "—"))
     facts += [(gettext("Site"), device.site_address or "—"), (gettext("Status"), label_of(device, "status"))]
+    warranty_label = escaped(gettext("Warranty"))  # outside the f-string, where makemessages sees it
     # Safe: every value goes through `escaped`.
     return mark_safe(  # noqa: S308
         f'<article class="card device" data-serial="{serial}">\n'
@@ -40,7 +41,7 @@ def device_card(context, device: Device, warranty: WarrantyStatus):
         f"</div>\n"
         f'<dl class="kv">\n'
         + "".join(f"<dt>{escaped(label)}</dt><dd>{escaped(value)}</dd>\n" for label, value in facts)
-        + f"<dt>{escaped(gettext('Warranty'))}</dt>\n"
+        + f"<dt>{warranty_label}</dt>\n"
         f'<dd class="warranty-days">{escaped(_warranty_days(warranty))}</dd>\n'
         f"</dl>\n"
         f"</article>"
