@@ -199,7 +199,7 @@ class RepairReport(models.Model):
     class Outcome(models.TextChoices):
         REPAIRED = "repaired", _("Repaired")
         REPLACED = "replaced", _("Part replaced")
-        SWAPPED = "swapped", _("Device swapped")
+        SWAPPED = "swapped", _("Terminal swapped")
         REMOTE = "remote", _("Fixed remotely")
         ADVICE = "advice", _("Advice given")
 

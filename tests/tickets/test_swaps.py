@@ -171,7 +171,7 @@ def test_a_serial_without_the_swapped_outcome_is_refused(on_site, technician, sp
             work_done="Cleaned the reader.",
             replacement_serial=spare.serial_number,
         )
-    assert "goes with the outcome “Device swapped”" in refused.value.errors["replacement_serial"][0]
+    assert "goes with the outcome “Terminal swapped”" in refused.value.errors["replacement_serial"][0]
     assert Device.objects.get(pk=spare.pk).status == Device.Status.IN_STOCK
 
 
