@@ -7,7 +7,15 @@ from devices.models import Device, DeviceMovement
 from warranty.models import Warranty
 
 
-def device_list(*, actor, search: str = "", status: str = "", merchant_id: int | None = None):
+def device_list(
+    *,
+    actor,
+    search: str = "",
+    status: str = "",
+    merchant_id: int | None = None,
+    warehouse_code: str = "",
+    model_id: int | None = None,
+):
     """Devices the actor may see, with model, merchant and warranties loaded for the list."""
     devices = (
         visible_to(Device.objects.all(), actor)
@@ -24,6 +32,10 @@ def device_list(*, actor, search: str = "", status: str = "", merchant_id: int |
         devices = devices.filter(status=status)
     if merchant_id:
         devices = devices.filter(merchant_id=merchant_id)
+    if warehouse_code:
+        devices = devices.filter(warehouse__code=warehouse_code)
+    if model_id:
+        devices = devices.filter(model_id=model_id)
     return devices.order_by("serial_number")
 
 

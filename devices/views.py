@@ -10,7 +10,7 @@ from accounts.models import User
 from accounts.scoping import is_staff_actor
 from devices import lifecycle, selectors
 from devices.forms import DeviceMoveForm
-from devices.models import Device
+from devices.models import Device, DeviceModel
 from possystem.errors import DomainError
 from possystem.seek import Key, seek_page
 from tickets.selectors import device_repair_history
@@ -26,9 +26,22 @@ def device_list(request):
     status = request.GET.get("status", "")
     if status not in Device.Status.values:
         status = ""
+    # From the spare terminals page (staff): one warehouse's terminals of one model. Unknown values
+    # find none.
+    warehouse_code = request.GET.get("warehouse", "").strip()[:32] if is_staff_actor(request.user) else ""
+    warehouses = Device._meta.get_field("warehouse").related_model.objects
+    warehouse = warehouses.filter(code=warehouse_code).first() if warehouse_code else None
+    model_id = _positive_int(request.GET.get("model"))
+    model = DeviceModel.objects.filter(pk=model_id).first() if model_id else None
     # Pages follow the serial (unique, indexed) from the last one shown: no count, no offset.
     page = seek_page(
-        selectors.device_list(actor=request.user, search=search, status=status).order_by(),
+        selectors.device_list(
+            actor=request.user,
+            search=search,
+            status=status,
+            warehouse_code=warehouse_code,
+            model_id=model_id,
+        ).order_by(),
         keys=(Key("serial_number"),),
         after=request.GET.get("after", ""),
         size=25,
@@ -39,8 +52,25 @@ def device_list(request):
     return render(
         request,
         "devices/device_list.html",
-        {"page": page, "rows": rows, "search": search, "status": status, "statuses": Device.Status.choices},
+        {
+            "page": page,
+            "rows": rows,
+            "search": search,
+            "status": status,
+            "statuses": Device.Status.choices,
+            "warehouse_code": warehouse_code,
+            "warehouse": warehouse,
+            "model": model,
+        },
     )
+
+
+def _positive_int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
 
 
 # Terminals staff may put into a warehouse or scrap from the page (a deployed one is swapped out first).

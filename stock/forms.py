@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
-from devices.models import SparePart
+from devices.models import DeviceModel, SparePart
 from possystem.errors import DomainError
 from stock.models import StockMovement, Warehouse
 from stock.services import MAX_QUANTITY
@@ -117,6 +117,18 @@ class LevelFilterForm(forms.Form):
     )
     part = forms.CharField(label=_("Part (SKU or name)"), max_length=64, required=False)
     low = forms.BooleanField(label=_("Low stock only"), required=False)
+
+
+class TerminalFilterForm(forms.Form):
+    warehouse = LevelFilterForm.base_fields["warehouse"]
+    region = LevelFilterForm.base_fields["region"]
+    model = forms.ModelChoiceField(
+        label=_("Model"),
+        queryset=DeviceModel.objects.order_by("brand", "name"),
+        required=False,
+        empty_label=_("All models"),
+        error_messages={"invalid_choice": _("Choose a model from the list.")},
+    )
 
 
 class MovementFilterForm(forms.Form):

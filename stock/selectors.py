@@ -1,9 +1,12 @@
 """Reads of stock, scoped to the caller: the managers' pages and the parts a resolution offers."""
 
-from django.db.models import F, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet
 
 from accounts.models import User
 from accounts.scoping import is_staff_actor
+from devices.models import Device, DeviceModel
 from stock.models import StockLevel, StockMovement, Warehouse
 from stock.permissions import may_manage_stock
 
@@ -89,3 +92,39 @@ def stock_level_of(*, actor, part, warehouse) -> StockLevel | None:
         .filter(part_id=part_id, warehouse_id=warehouse_id)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class SpareTerminals:
+    """A warehouse's terminals in stock: (model, how many) by model, none when it holds none."""
+
+    warehouse: Warehouse
+    by_model: list[tuple[DeviceModel, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(count for _model, count in self.by_model)
+
+
+def spare_terminals(*, actor, warehouse=None, region=None, model=None) -> list[SpareTerminals]:
+    """The terminals in stock per active warehouse and model, for the managers' page: what a swap can
+    leave with a merchant. Every warehouse the filters select is listed, an empty one too (the
+    warehouse a swap cannot be served from). Three queries whatever the number of terminals."""
+    warehouses = Warehouse.objects.filter(active=True).select_related("region").order_by("code")
+    if warehouse is not None:
+        warehouses = warehouses.filter(pk=warehouse.pk)
+    if region is not None:
+        warehouses = warehouses.filter(region=region)
+    warehouses = list(_managers_only(actor, warehouses))
+    terminals = Device.objects.filter(status=Device.Status.IN_STOCK, warehouse__in=warehouses)
+    if model is not None:
+        terminals = terminals.filter(model=model)
+    counts = list(terminals.values("warehouse_id", "model_id").annotate(count=Count("pk")).order_by())
+    models = DeviceModel.objects.in_bulk({row["model_id"] for row in counts})
+    by_warehouse: dict[int, list[tuple[DeviceModel, int]]] = {}
+    for row in counts:
+        by_warehouse.setdefault(row["warehouse_id"], []).append((models[row["model_id"]], row["count"]))
+    return [
+        SpareTerminals(warehouse=w, by_model=sorted(by_warehouse.get(w.pk, []), key=lambda pair: str(pair[0])))
+        for w in warehouses
+    ]

@@ -7,6 +7,7 @@ app_name = "stock"
 urlpatterns = [
     path("", views.level_list, name="levels"),
     path("levels.csv", views.level_export, name="levels_export"),
+    path("terminals/", views.terminal_list, name="terminals"),
     path("movements/", views.movement_list, name="movements"),
     path("movements.csv", views.movement_export, name="movements_export"),
     path("receive/", views.receive, name="receive"),

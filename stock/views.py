@@ -23,6 +23,7 @@ from stock.forms import (
     LevelFilterForm,
     MovementFilterForm,
     ReceiveForm,
+    TerminalFilterForm,
     ThresholdForm,
     TransferForm,
     add_domain_error,
@@ -96,6 +97,28 @@ def level_list(request):
         "stock/levels.html",
         {"filter_form": form, "page": page, "query": _query_without_page(request)},
         status=200 if levels is not None else 400,
+    )
+
+
+@require_GET
+@stock_manager_required
+def terminal_list(request):
+    """The spare terminals per warehouse and model: where a swap can be served from."""
+    form = TerminalFilterForm(request.GET or None)
+    valid = form.is_valid() or not form.is_bound
+    data = form.cleaned_data if form.is_bound and valid else {}
+    stores = (
+        selectors.spare_terminals(
+            actor=request.user, warehouse=data.get("warehouse"), region=data.get("region"), model=data.get("model")
+        )
+        if valid
+        else None
+    )
+    return render(
+        request,
+        "stock/terminals.html",
+        {"filter_form": form, "stores": stores, "model": data.get("model")},
+        status=200 if valid else 400,
     )
 
 

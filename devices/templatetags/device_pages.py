@@ -25,12 +25,17 @@ def _warranty_days(warranty: WarrantyStatus) -> str:
 @register.simple_tag(takes_context=True)
 def device_card(context, device: Device, warranty: WarrantyStatus):
     """One terminal as a card of the terminal list (`devices/device_list.html`), with its warranty
-    today; the merchant's name for everyone but the merchant."""
+    today; the merchant's name for everyone but the merchant, the warehouse of one in stock."""
     serial = escaped(device.serial_number)
     facts = [(gettext("Model"), device.model)]
-    if context["user"].role != "merchant":
-        facts.append((gettext("Merchant"), device.merchant or "—"))
-    facts += [(gettext("Site"), device.site_address or "—"), (gettext("Status"), label_of(device, "status"))]
+    if device.warehouse_id is not None:
+        # A spare in a warehouse (only staff see those): where it is kept, not a merchant's site.
+        facts.append((gettext("Warehouse"), device.warehouse.name))
+    else:
+        if context["user"].role != "merchant":
+            facts.append((gettext("Merchant"), device.merchant or "—"))
+        facts.append((gettext("Site"), device.site_address or "—"))
+    facts.append((gettext("Status"), label_of(device, "status")))
     warranty_label = escaped(gettext("Warranty"))  # outside the f-string, where makemessages sees it
     # Safe: every value goes through `escaped`.
     return mark_safe(  # noqa: S308

@@ -18,7 +18,17 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["levels", "levels_export", "movements", "movements_export", "receive", "transfer", "adjust", "threshold"]
+PAGES = [
+    "levels",
+    "levels_export",
+    "terminals",
+    "movements",
+    "movements_export",
+    "receive",
+    "transfer",
+    "adjust",
+    "threshold",
+]
 
 
 @pytest.fixture
