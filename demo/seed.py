@@ -80,15 +80,16 @@ STOCK_TERMINALS = [
 # The models each acquirer certifies (an acquirer naming none accepts any): 东方收单 does not take V200c.
 ACCEPTED_MODELS = {0: ["A920", "S920", "N910", "P2", "Move/5000", "A8"]}
 
+# The provider's parts catalogue, named in its own language (as the warehouses are).
 SPARE_PARTS = [
-    ("SCR-A920", "A920 touch screen assembly", "420.00", ["A920"]),
-    ("PRN-A920", "A920 thermal printer module", "160.00", ["A920", "S920"]),
-    ("BAT-A920", "A920 battery 5250 mAh", "95.00", ["A920"]),
-    ("ICC-N910", "N910 chip card reader", "210.00", ["N910"]),
-    ("KPD-V200", "V200c keypad membrane", "75.00", ["V200c"]),
-    ("BAT-MOVE", "Move/5000 battery", "88.00", ["Move/5000"]),
-    ("PRN-P2", "P2 printer roller and cutter", "60.00", ["P2"]),
-    ("ANT-A8", "A8 4G antenna", "45.00", ["A8"]),
+    ("SCR-A920", "A920 触摸屏总成", "420.00", ["A920"]),
+    ("PRN-A920", "A920 热敏打印模块", "160.00", ["A920", "S920"]),
+    ("BAT-A920", "A920 电池 5250 mAh", "95.00", ["A920"]),
+    ("ICC-N910", "N910 IC 卡读卡器", "210.00", ["N910"]),
+    ("KPD-V200", "V200c 键盘膜", "75.00", ["V200c"]),
+    ("BAT-MOVE", "Move/5000 电池", "88.00", ["Move/5000"]),
+    ("PRN-P2", "P2 打印胶辊与切刀", "60.00", ["P2"]),
+    ("ANT-A8", "A8 4G 天线", "45.00", ["A8"]),
 ]
 
 # One warehouse per demo region: code, name, region.

@@ -25,4 +25,4 @@ def test_the_demo_stock_is_consistent_and_shows_a_low_level(capsys):
     (low,) = [level for level in StockLevel.objects.select_related("part") if level.is_low]
     assert low.part.sku == "PRN-P2" and low.low_notified_at is not None
     manager = User.objects.get(username="manager")
-    assert Notification.objects.filter(recipient=manager, subject__contains="P2 printer roller").count() == 1
+    assert Notification.objects.filter(recipient=manager, subject__contains="P2 打印胶辊").count() == 1
