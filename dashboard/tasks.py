@@ -1,9 +1,11 @@
 from celery import shared_task
 
 from dashboard.exports import export_run, exports_sweep
+from dashboard.models import OpenTicketsCount, StaleDay
 from dashboard.open_tickets import open_snapshot_take
 from dashboard.rollups import rollups_refresh
 from dashboard.weekly import weekly_summary_send
+from possystem.maintenance import vacuum
 
 
 @shared_task(name="dashboard.export_run", ignore_result=True)
@@ -25,9 +27,14 @@ def weekly_summary_task() -> int:
 
 @shared_task(name="dashboard.rollups_refresh", ignore_result=True)
 def rollups_refresh_task() -> int:
-    return rollups_refresh()
+    days = rollups_refresh()
+    if days:
+        vacuum(StaleDay)  # the marks it consumed (possystem.maintenance)
+    return days
 
 
 @shared_task(name="dashboard.open_snapshot", ignore_result=True)
 def open_snapshot_task() -> int:
-    return open_snapshot_take()
+    rows = open_snapshot_take()
+    vacuum(OpenTicketsCount)  # the snapshot it replaced (possystem.maintenance)
+    return rows

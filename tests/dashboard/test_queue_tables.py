@@ -1,0 +1,51 @@
+"""The tables the beat empties (the stale-day marks, the open-ticket snapshots) are vacuumed by the
+task that empties them, so their dead rows never pile up where autovacuum is late or off."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dashboard.models import StaleDay
+from dashboard.tasks import open_snapshot_task, rollups_refresh_task
+from possystem.maintenance import vacuum
+
+
+def pages_of(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_relation_size(%s) / current_setting('block_size')::int", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_refresh_leaves_no_dead_marks_behind():
+    days = [datetime.date(2026, 1, 1) + datetime.timedelta(days=n % 20) for n in range(20_000)]
+    StaleDay.objects.bulk_create([StaleDay(day=day) for day in days])
+    assert pages_of("dashboard_staleday") > 50
+
+    assert rollups_refresh_task() == 20
+
+    # Every mark was deleted and vacuumed away: no page is left for a reader to step through.
+    assert not StaleDay.objects.exists()
+    assert pages_of("dashboard_staleday") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_snapshot_task_vacuums_the_snapshot_it_replaced(ticket):
+    open_snapshot_task()
+
+    with CaptureQueriesContext(connection) as captured:
+        open_snapshot_task()
+
+    statements = [query["sql"] for query in captured]
+    deleted = next(i for i, sql in enumerate(statements) if sql.startswith('DELETE FROM "dashboard_openticketscount"'))
+    assert 'VACUUM "dashboard_openticketscount"' in statements[deleted:]
+
+
+@pytest.mark.django_db
+def test_nothing_is_vacuumed_inside_a_transaction():
+    with CaptureQueriesContext(connection) as captured:
+        assert vacuum(StaleDay) is False
+
+    assert not any("VACUUM" in query["sql"] for query in captured)
