@@ -49,3 +49,12 @@ def test_nothing_is_vacuumed_inside_a_transaction():
         assert vacuum(StaleDay) is False
 
     assert not any("VACUUM" in query["sql"] for query in captured)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marks_a_reader_consumed_are_vacuumed_by_the_next_beat():
+    StaleDay.objects.bulk_create([StaleDay(day=datetime.date(2026, 1, 1)) for _ in range(20_000)])
+    StaleDay.objects.all().delete()  # as a reader's refresh leaves them: deleted, not yet vacuumed
+
+    assert rollups_refresh_task() == 0
+    assert pages_of("dashboard_staleday") == 0
