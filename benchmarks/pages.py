@@ -136,11 +136,8 @@ class Bench:
     env: dict = {}
 
 
-def measure(runs: int, request) -> dict:
-    """Median and p95 of `runs` requests after two warm-ups, and the queries of one."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def measure(runs: int, request) -> list[float]:
+    """`runs` requests in a row after two warm-ups: their times in ms."""
     request()
     request()
     timings = []
@@ -148,13 +145,16 @@ def measure(runs: int, request) -> dict:
         started = time.perf_counter()
         request()
         timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def queries_of(request) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     with CaptureQueriesContext(connection) as captured:
         request()
-    return {
-        "median": statistics.median(timings),
-        "p95": percentile(timings, 0.95),
-        "queries": len(captured),
-    }
+    return len(captured)
 
 
 def ok(response, status=200):
@@ -297,6 +297,9 @@ def _escalation_batch(batch: int) -> dict:
     return {"escalations": fired, "ms": elapsed, "per": elapsed / max(fired, 1), "queries": len(captured)}
 
 
+ROUNDS = 3
+
+
 def run_size(options, env: dict, open_tickets: int) -> dict:
     seed_open(env, open_tickets)
     os.environ.update(env)
@@ -308,9 +311,24 @@ def run_size(options, env: dict, open_tickets: int) -> dict:
     connection.close()
     Bench.env = env
     bench = Bench()
+    # The requests in rounds, each request `runs / ROUNDS` times in a row per round: a shared machine's
+    # speed moves over minutes, and a slow stretch then spoils a third of a request's times rather
+    # than all of them (the median of the pooled times passes over it).
+    listed = requests(bench)
+    timings = {label: [] for label, _request in listed}
+    queries = {}
+    for round_ in range(ROUNDS):
+        for label, request in listed:
+            timings[label] += measure(max(1, options.runs // ROUNDS), request)
+            if round_ == 0:
+                queries[label] = queries_of(request)  # as the runs just before it made them
     results = {}
-    for label, request in requests(bench):
-        results[label] = measure(options.runs, request)
+    for label, _request in listed:
+        results[label] = {
+            "median": statistics.median(timings[label]),
+            "p95": percentile(timings[label], 0.95),
+            "queries": queries[label],
+        }
         print(f"  {label}: {results[label]['median']:.1f} ms, {results[label]['queries']} queries", flush=True)
     results["plan"] = console_plan()
     results["postgres"] = api.postgres_settings()
@@ -424,8 +442,10 @@ def report(sizes: list[int], by_size: dict) -> str:
 `benchmarks/pages.py`: in-process (Django's test client, `DEBUG` off), PostgreSQL on the same 2-core
 machine, tickets bulk-seeded with `benchmarks/api.py`'s SQL (4 of 7 statuses open; one in ten
 acknowledged tickets waiting on the merchant; 1,000 merchants, 10,000 terminals). Median and p95 of
-each request repeated after two warm-ups; queries counted for one request. The escalation row is
-a scanner batch of 200 due response checks (`escalations_scan`), its time divided by the
+each request: 21 runs in three rounds of 7 in a row (after two warm-ups each), a round going
+through every request before the next begins, so that a stretch in which the shared machine ran
+slow spoils a third of a request's times, not all; queries counted for one request. The escalation
+row is a scanner batch of 200 due response checks (`escalations_scan`), its time divided by the
 escalations it wrote: the median of five batches.
 
 {table}
