@@ -107,7 +107,8 @@ def console_row(context, ticket: Ticket):
         technician = f'{escaped(assignment.technician)} <small class="muted">({not_accepted})</small>'
     else:
         technician = escaped(assignment.technician)
-    region = region_label(_per_request(context, "_regions_by_id", regions_by_id).get(ticket.region_id))
+    by_id = context.get("regions_by_id") or _per_request(context, "_regions_by_id", regions_by_id)
+    region = region_label(by_id.get(ticket.region_id))
     deadlines = "\n".join(f"<td>{due_cell(due[key]) if key in due else '—'}</td>" for key in MILESTONE_COLUMNS)
     # Safe: every value goes through `escaped` (terminal, technician and the deadlines were built so).
     return mark_safe(  # noqa: S308
