@@ -13,6 +13,7 @@ from devices.forms import DeviceMoveForm
 from devices.models import Device, DeviceModel
 from possystem.errors import DomainError
 from possystem.seek import Key, seek_page
+from stock.models import Warehouse
 from tickets.selectors import device_repair_history
 from warranty.services import warranty_status
 
@@ -29,8 +30,7 @@ def device_list(request):
     # From the spare terminals page (staff): one warehouse's terminals of one model. Unknown values
     # find none.
     warehouse_code = request.GET.get("warehouse", "").strip()[:32] if is_staff_actor(request.user) else ""
-    warehouses = Device._meta.get_field("warehouse").related_model.objects
-    warehouse = warehouses.filter(code=warehouse_code).first() if warehouse_code else None
+    warehouse = Warehouse.objects.filter(code=warehouse_code).first() if warehouse_code else None
     model_id = _positive_int(request.GET.get("model"))
     model = DeviceModel.objects.filter(pk=model_id).first() if model_id else None
     # Pages follow the serial (unique, indexed) from the last one shown: no count, no offset.
