@@ -1,15 +1,20 @@
-"""The tables the beat empties (the stale-day marks, the open-ticket snapshots) are vacuumed by the
-task that empties them, so their dead rows never pile up where autovacuum is late or off."""
+"""The tables the beat empties (the stale-day marks, the open-ticket snapshots): vacuumed by the task
+that empties them, so their dead rows never pile up where autovacuum is late or off; and a mark
+written while a refresh runs is not lost."""
 
 import datetime
+import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from dashboard.models import StaleDay
+from dashboard.models import DailyRollup, StaleDay
+from dashboard.rollups import rollups_refresh
 from dashboard.tasks import open_snapshot_task, rollups_refresh_task
 from possystem.maintenance import vacuum
+from tests.dashboard.conftest import make_ticket
+from tickets.models import Kind, Status, Ticket
 
 
 def pages_of(table: str) -> int:
@@ -58,3 +63,41 @@ def test_marks_a_reader_consumed_are_vacuumed_by_the_next_beat():
 
     assert rollups_refresh_task() == 0
     assert pages_of("dashboard_staleday") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_day_marked_while_a_refresh_runs_is_rebuilt_by_the_next_refresh(shop):
+    """A write that has not committed when a refresh takes the marks keeps its mark (the refresh
+    cannot see it), so the refresh after it rebuilds the day with the write: nothing is missed."""
+    filed = datetime.datetime(2026, 11, 20, 2, tzinfo=datetime.UTC)
+    ticket = make_ticket(shop, filed, status=Status.CLOSED, kind=Kind.REPAIR, responded_at=filed)
+    rollups_refresh()
+
+    def filed_as(kind: str) -> int:
+        return sum(
+            DailyRollup.objects.filter(day=datetime.date(2026, 11, 20), kind=kind).values_list("filed", flat=True)
+        )
+
+    marked, release = threading.Event(), threading.Event()
+
+    def writer():
+        try:
+            with transaction.atomic():
+                Ticket.objects.filter(pk=ticket.pk).update(kind=Kind.INSTALLATION)  # the trigger marks its day
+                marked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert marked.wait(10)
+    try:
+        assert rollups_refresh() == 0  # the mark is not committed yet: this refresh neither sees nor takes it
+        assert (filed_as(Kind.REPAIR), filed_as(Kind.INSTALLATION)) == (1, 0)
+    finally:
+        release.set()
+        thread.join(10)
+
+    assert rollups_refresh() == 1
+    assert (filed_as(Kind.REPAIR), filed_as(Kind.INSTALLATION)) == (0, 1)
