@@ -1,10 +1,19 @@
-"""The manager keeps the stock from a phone: finds the low level, moves parts to it, reads the history."""
+"""The manager keeps the stock from a phone: finds the low level, moves parts to it, reads the history,
+and finds the spare terminals a swap can use."""
 
 import pytest
 
 from stock.services import stock_threshold_set
 from tests.browser.conftest import DESKTOP, PHONE, has_no_horizontal_scroll, sign_in
-from tests.factories import PASSWORD, RegionFactory, SparePartFactory, WarehouseFactory, stock_of
+from tests.factories import (
+    PASSWORD,
+    DeviceModelFactory,
+    RegionFactory,
+    SparePartFactory,
+    WarehouseFactory,
+    device_in_stock,
+    stock_of,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,6 +27,9 @@ def stock(manager):
     screen = SparePartFactory(sku="SCR-A920", name="A920 touch screen assembly", stock=12)
     stock_threshold_set(part=screen, warehouse=hangzhou, threshold=2, by=manager)
     SparePartFactory(sku="PRN-A920", name="A920 thermal printer module", stock=8)
+    a920 = DeviceModelFactory(name="A920")
+    for serial in ("SPARE-SH-1", "SPARE-SH-2"):
+        device_in_stock(shanghai, model=a920, serial_number=serial)
     return {"shanghai": shanghai, "hangzhou": hangzhou, "screen": screen}
 
 
@@ -49,6 +61,17 @@ def test_a_manager_refills_a_low_warehouse_from_a_phone(open_page, manager, stoc
 
     page.click("nav.tabs >> text=Movements")
     assert page.locator("[data-testid=movements] tbody tr").count() == 2
+    assert has_no_horizontal_scroll(page)
+
+    page.click("nav.tabs >> text=Spare terminals")
+    page.wait_for_url("**/stock/terminals/")
+    assert "No spare terminal" in page.inner_text("[data-warehouse=hangzhou-main]")
+    assert has_no_horizontal_scroll(page)
+    page.click("[data-warehouse=shanghai-main] >> text=List the terminals")
+    page.wait_for_url("**/devices/?status=in_stock*")
+    cards = page.locator("[data-testid=device-list] article")
+    assert [cards.nth(i).get_attribute("data-serial") for i in range(cards.count())] == ["SPARE-SH-1", "SPARE-SH-2"]
+    assert "上海总仓" in cards.first.inner_text()
     assert has_no_horizontal_scroll(page)
 
 
