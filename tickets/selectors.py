@@ -103,7 +103,9 @@ def _searched(tickets, search: str):
     if len(ids) > SEARCH_MATCH_CAP:
         matching.broad_search = True  # console_page: more than a count's cap, no need to count
         return matching
-    return tickets.filter(pk__in=ids)
+    narrowed = tickets.filter(pk__in=ids)
+    narrowed.match_count = len(ids)  # console_page: every match is in hand, no need to count them again
+    return narrowed
 
 
 def _by_status(tickets, status: str):
@@ -186,8 +188,8 @@ def console_page(tickets, *, after: str = "", size: int, searched: bool = False)
     """A page of the console's queue after the position `after` (a token from the page before), with
     the queue's size counted up to a cap: three queries at any depth. The first page reads the ids
     with the count, then the rows by id, then their assignments (possystem.seek.seek_page_by_ids);
-    a later page, and a search, whose count walks far down the index for the rows it keeps, read the
-    rows, the count, then the assignments."""
+    a later page reads the rows, the count, then the assignments. A search has read its matching ids
+    already, which are its count: the rows, then the assignments."""
 
     def rows(ids):
         return with_console_rows(Ticket.objects.filter(pk__in=ids).order_by())
@@ -197,6 +199,11 @@ def console_page(tickets, *, after: str = "", size: int, searched: bool = False)
             # More matches than a count's cap (`_searched`): the page's ids, then their rows.
             page = seek_page(tickets, keys=CONSOLE_ORDER, after=after, size=size, count=False, rows=rows)
             return replace(page, count=COUNT_CAP, count_capped=True)
+        matched = getattr(tickets, "match_count", None)
+        if matched is not None:
+            # The matching ids were read to narrow the queue (`_searched`): they are the count.
+            page = seek_page(tickets, keys=CONSOLE_ORDER, after=after, size=size, count=False)
+            return replace(page, count=min(matched, COUNT_CAP), count_capped=matched > COUNT_CAP)
         return seek_page(tickets, keys=CONSOLE_ORDER, after=after, size=size)
     return seek_page_by_ids(tickets, keys=CONSOLE_ORDER, rows=rows, after=after, size=size)
 
