@@ -101,3 +101,14 @@ def test_a_day_marked_while_a_refresh_runs_is_rebuilt_by_the_next_refresh(shop):
 
     assert rollups_refresh() == 1
     assert (filed_as(Kind.REPAIR), filed_as(Kind.INSTALLATION)) == (0, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vacuum_the_database_refuses_is_logged_not_raised(caplog):
+    class Missing:
+        class _meta:
+            db_table = "no_such_table"
+
+    assert vacuum(Missing) is False
+    assert "Could not vacuum" in caplog.text
+    assert StaleDay.objects.count() == 0  # the connection still serves
