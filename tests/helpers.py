@@ -1,7 +1,9 @@
 """Small helpers shared across the test folders: moments in local time, running the scanner at a
-moment, API clients and request bodies."""
+moment, a transaction held open by another connection, API clients and request bodies."""
 
 import datetime
+import threading
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -83,3 +85,35 @@ def filing(device, **overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+@contextmanager
+def held_in_another_transaction(work):
+    """Run `work()` in a transaction on another connection (a thread) and keep that transaction open,
+    its locks and uncommitted rows with it, for the block; it commits when the block ends. What a
+    second worker or a concurrent request does while this one runs."""
+    from django.db import connections, transaction
+
+    held, release, errors = threading.Event(), threading.Event(), []
+
+    def run():
+        try:
+            with transaction.atomic():
+                work()
+                held.set()
+                release.wait(10)
+        except Exception as error:  # surfaced below
+            errors.append(error)
+            held.set()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert held.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(10)
+    assert not errors, errors

@@ -3,10 +3,9 @@ that empties them, so their dead rows never pile up where autovacuum is late or 
 written while a refresh runs is not lost."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dashboard.models import DailyRollup, StaleDay
@@ -14,6 +13,7 @@ from dashboard.rollups import rollups_refresh
 from dashboard.tasks import open_snapshot_task, rollups_refresh_task
 from possystem.maintenance import vacuum
 from tests.dashboard.conftest import make_ticket
+from tests.helpers import held_in_another_transaction
 from tickets.models import Kind, Status, Ticket
 
 
@@ -78,26 +78,12 @@ def test_a_day_marked_while_a_refresh_runs_is_rebuilt_by_the_next_refresh(shop):
             DailyRollup.objects.filter(day=datetime.date(2026, 11, 20), kind=kind).values_list("filed", flat=True)
         )
 
-    marked, release = threading.Event(), threading.Event()
+    def write():
+        Ticket.objects.filter(pk=ticket.pk).update(kind=Kind.INSTALLATION)  # the trigger marks its day
 
-    def writer():
-        try:
-            with transaction.atomic():
-                Ticket.objects.filter(pk=ticket.pk).update(kind=Kind.INSTALLATION)  # the trigger marks its day
-                marked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert marked.wait(10)
-    try:
+    with held_in_another_transaction(write):
         assert rollups_refresh() == 0  # the mark is not committed yet: this refresh neither sees nor takes it
         assert (filed_as(Kind.REPAIR), filed_as(Kind.INSTALLATION)) == (1, 0)
-    finally:
-        release.set()
-        thread.join(10)
 
     assert rollups_refresh() == 1
     assert (filed_as(Kind.REPAIR), filed_as(Kind.INSTALLATION)) == (0, 1)

@@ -12,7 +12,7 @@ from django.core import mail
 from notifications import services as notifications
 from notifications.channels import EmailChannel
 from notifications.models import Delivery, Notification
-from tests.helpers import at, escalation_deliveries, scan_at
+from tests.helpers import at, escalation_deliveries, held_in_another_transaction, scan_at
 
 pytestmark = pytest.mark.django_db
 
@@ -190,32 +190,15 @@ def test_the_sweeper_finds_a_lease_left_by_a_worker_that_died(breached, settings
 
 @pytest.mark.django_db(transaction=True)
 def test_an_in_app_notice_another_worker_is_writing_is_left_to_it(file_at, told):
-    import threading
-
-    from django.db import connections, transaction
-
     file_at(at(2026, 11, 27, 10))
     scan_at(BREACH)
     delivery = escalation_deliveries().get(channel="in_app")
-    held, release = threading.Event(), threading.Event()
 
     def other_worker():
-        try:
-            with transaction.atomic():
-                list(escalation_deliveries().select_for_update().filter(pk=delivery.pk))
-                held.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
+        list(escalation_deliveries().select_for_update().filter(pk=delivery.pk))
 
-    thread = threading.Thread(target=other_worker)
-    thread.start()
-    assert held.wait(10)
-    try:
+    with held_in_another_transaction(other_worker):
         assert send(delivery) is False  # skipped, not waited for
-    finally:
-        release.set()
-        thread.join(10)
 
     assert send(delivery) is True
     assert send(delivery) is False

@@ -6,13 +6,13 @@ import threading
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sla import services as sla
 from sla.models import Escalation, Level, SLACheck
 from tests import factories
-from tests.helpers import at, escalation_deliveries, scan_at
+from tests.helpers import at, escalation_deliveries, held_in_another_transaction, scan_at
 from tickets import services as tickets
 from tickets.events import ticket_events_recorded
 from tickets.models import TicketEvent
@@ -337,22 +337,11 @@ def _in_thread(target):
 class TestLostRaces:
     def test_a_check_another_scanner_holds_is_skipped_not_waited_for(self, file_at, told):
         ticket = file_at(FRIDAY_10)
-        held, release = threading.Event(), threading.Event()
-
         def other_scanner():
-            with transaction.atomic():
-                list(SLACheck.objects.select_for_update().filter(ticket=ticket, milestone="respond"))
-                held.set()
-                release.wait(10)
+            list(SLACheck.objects.select_for_update().filter(ticket=ticket, milestone="respond"))
 
-        thread, errors = _in_thread(other_scanner)
-        assert held.wait(10)
-        try:
+        with held_in_another_transaction(other_scanner):
             result = scan_at(at(2026, 11, 28, 23))  # returns at once: it does not wait for the lock
-        finally:
-            release.set()
-            thread.join(10)
-        assert not errors
         assert fired(ticket) == {("onsite", "at_risk")}
         assert result.claimed == 1
 
