@@ -476,6 +476,10 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", defaul
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# With a shared cache, sessions are read from it and kept in the database too (possystem.sessions):
+# no SQL query for the session on a signed-in page, and a cache outage or restart signs nobody out.
+# A process-local cache would keep a signed-out session alive in the other processes: database only.
+SESSION_ENGINE = "possystem.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -81,7 +81,7 @@ def test_the_page_takes_the_same_queries_however_many_terminals(
 ):
     client.force_login(manager)
     client.get(reverse("stock:terminals"))
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(8) as few:
         client.get(reverse("stock:terminals"))
     for index in range(20):
         device_in_stock(shanghai, model=DeviceModelFactory(name=f"M{index}"))

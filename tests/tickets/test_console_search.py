@@ -67,15 +67,15 @@ def test_a_search_matching_more_than_the_cap_walks_the_queue_and_does_not_count(
     assert page.count_capped is True
 
 
-# session, user, the terminals whose serial starts with the search (none here) then those containing
-# it, the matching merchants, the matching ids (one statement, and the count of a narrow search),
-# then a narrow search's rows, or a broad one's page ids and rows, the assignments, unread
-# notifications (the regions are read once per process: accounts.regions)
-SEARCH_QUERIES = {"narrow": 9, "broad": 10}
+# the user (the session comes from the cache), the terminals whose serial starts with the search
+# (none here) then those containing it, the matching merchants, the matching ids (one statement, and
+# the count of a narrow search), then a narrow search's rows, or a broad one's page ids and rows,
+# the assignments, unread notifications (the regions are read once per process: accounts.regions)
+SEARCH_QUERIES = {"narrow": 8, "broad": 9}
 
 
 @pytest.mark.parametrize("cap", [1000, 2])
-def test_a_search_page_costs_nine_or_ten_queries_narrow_or_broad(
+def test_a_search_page_costs_eight_or_nine_queries_narrow_or_broad(
     client, dispatcher, tickets, monkeypatch, django_assert_num_queries, cap
 ):
     monkeypatch.setattr("tickets.selectors.SEARCH_MATCH_CAP", cap)
@@ -97,9 +97,9 @@ def test_a_number_is_found_by_its_start_and_by_any_part_of_it(dispatcher, ticket
 def test_a_search_asks_only_the_columns_that_could_hold_it(client, dispatcher, tickets, django_assert_num_queries):
     client.force_login(dispatcher)
     client.get(reverse("tickets:console"))  # this process reads the regions
-    # Spaces: in no number, serial or phone. Session, user, the matching merchants (none), unread
+    # Spaces: in no number, serial or phone. The user, the matching merchants (none), unread
     # notifications: no query for the tickets at all.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         page = client.get(reverse("tickets:console"), {"q": "no such shop"}).content.decode()
     assert "Nothing in the queue." in page
     # Letters: no phone holds them; the number, serial and merchant legs still find what they hold.

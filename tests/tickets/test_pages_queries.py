@@ -22,9 +22,10 @@ def tickets_for(merchant, count):
     return [file_ticket(merchant, device) for _ in range(count)]
 
 
-# session, user, unread notifications, the page of tickets (seek pages count nothing; the working-day
+# Each signed-in page reads its session from the cache (possystem.sessions), not with a query.
+# The user, unread notifications, the page of tickets (seek pages count nothing; the working-day
 # calendar's corrections are read once per process: sla.calendar.WorkingCalendar.current)
-LIST_QUERIES = 4
+LIST_QUERIES = 3
 
 
 @pytest.mark.parametrize("count", [N, 3 * N])
@@ -47,10 +48,10 @@ def busy_ticket(merchant, dispatcher, technician, rounds):
     return ticket
 
 
-# session, user, the ticket with its one-to-ones, assignments, visits, quotes, repair reports, events,
+# the user, the ticket with its one-to-ones, assignments, visits, quotes, repair reports, events,
 # the photos on their comments, the photos filed with the ticket, loaner terminals, unread
 # notifications, the calendar's corrections
-MERCHANT_DETAIL_QUERIES = 12
+MERCHANT_DETAIL_QUERIES = 11
 # the same, plus the technicians offered for re-assignment with their regions, trainings, shifts and
 # leave days
 DISPATCHER_DETAIL_QUERIES = MERCHANT_DETAIL_QUERIES + 5
@@ -75,9 +76,9 @@ def test_the_ticket_page_costs_the_same_for_n_and_3n_events(
     assert page.count('data-kind="note"') == rounds
 
 
-# session, user, the first page's ids with the queue's size (counted up to 200), the page's rows, their
+# the user, the first page's ids with the queue's size (counted up to 200), the page's rows, their
 # assignments, unread notifications (the regions are read once per process: accounts.regions)
-CONSOLE_QUERIES = 6
+CONSOLE_QUERIES = 5
 
 
 @pytest.mark.parametrize("count", [N, 3 * N])
@@ -95,9 +96,9 @@ def test_the_console_costs_the_same_for_n_and_3n_tickets(
     assert all(t.number in page for t in tickets)
 
 
-# session, user, open jobs, their terminals' earlier repairs (each with its latest outcome), recently
+# the user, open jobs, their terminals' earlier repairs (each with its latest outcome), recently
 # completed jobs, unread notifications
-JOBS_QUERIES = 6
+JOBS_QUERIES = 5
 
 
 @pytest.mark.parametrize("count", [N, 3 * N])

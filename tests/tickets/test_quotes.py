@@ -360,7 +360,7 @@ def test_the_ticket_page_costs_the_same_however_many_quotes(
         )
     client.force_login(merchant)
     url = reverse("tickets:detail", args=[out_of_warranty.number])
-    client.get(url)  # warm the session and the calendar cache
+    client.get(url)  # warm the calendar cache
     with django_assert_num_queries(QUERIES_WITH_QUOTES):
         page = client.get(url).content.decode()
     assert page.count('data-testid="approved-quote"') == 1 and "¥500.00" in page
@@ -368,7 +368,7 @@ def test_the_ticket_page_costs_the_same_however_many_quotes(
 
 # The merchant's ticket page (tests/tickets/test_pages_queries.py: no comments here, so no photos of
 # comments to load; its loaners) with one query for every quote's lines.
-QUERIES_WITH_QUOTES = 12
+QUERIES_WITH_QUOTES = 11
 
 
 def test_the_admin_shows_a_quote_with_its_lines_read_only(client, out_of_warranty, technician, screen):

@@ -1,0 +1,78 @@
+"""Sessions read from the shared cache and kept in the database (possystem.sessions): a signed-in
+page makes no query for its session, an emptied cache or an unreachable one signs nobody out, and
+signing out ends the session everywhere."""
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.backends import cached_db
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(username) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("accounts:login"), {"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:300]
+    return client
+
+
+def list_page(client):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("tickets:list"))
+    return response, [query["sql"] for query in captured if "django_session" in query["sql"]]
+
+
+@pytest.fixture
+def cache_down(monkeypatch):
+    class Down:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionError("Redis is down")
+
+            return fail
+
+    monkeypatch.setattr(cached_db, "caches", {settings.SESSION_CACHE_ALIAS: Down()})
+
+
+def test_the_engine_is_the_cached_one_with_a_shared_cache():
+    assert settings.SESSION_ENGINE == "possystem.sessions"
+
+
+def test_a_signed_in_page_reads_its_session_from_the_cache(merchant):
+    client = signed_in(merchant.username)
+    response, session_queries = list_page(client)
+    assert response.status_code == 200 and session_queries == []
+
+
+def test_a_session_the_cache_lost_is_read_from_the_database_and_cached_again(merchant):
+    client = signed_in(merchant.username)
+    cache.delete(cached_db.KEY_PREFIX + client.cookies[settings.SESSION_COOKIE_NAME].value)
+    response, session_queries = list_page(client)
+    assert response.status_code == 200 and len(session_queries) == 1
+    response, session_queries = list_page(client)
+    assert response.status_code == 200 and session_queries == []
+
+
+def test_with_the_cache_down_people_sign_in_use_pages_and_sign_out(merchant, cache_down):
+    client = signed_in(merchant.username)
+    response, session_queries = list_page(client)
+    assert response.status_code == 200 and len(session_queries) == 1
+    assert client.post(reverse("accounts:logout")).status_code == 302
+    assert client.get(reverse("tickets:list")).status_code == 302  # to the sign-in page
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(merchant):
+    client = signed_in(merchant.username)
+    copy = Client(HTTP_ACCEPT_LANGUAGE="en")
+    copy.cookies[settings.SESSION_COOKIE_NAME] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert copy.get(reverse("tickets:list")).status_code == 200
+    client.post(reverse("accounts:logout"))
+    response = copy.get(reverse("tickets:list"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
