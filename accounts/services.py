@@ -1,7 +1,9 @@
 """Writes to organisations."""
 
 import re
+from importlib import import_module
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -120,3 +122,9 @@ def user_password_reset_done(*, user, request=None) -> None:
 
     axes_reset(username=user.get_username())
     audit_record(action=Action.PASSWORD_RESET, request=request, actor=user)
+
+
+def sessions_clear_expired() -> None:
+    """Delete the sessions past their expiry from the database (the cache lets its copies expire on
+    their own): Django leaves them in place until someone clears them, one row per sign-in."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

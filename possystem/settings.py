@@ -289,6 +289,8 @@ CELERY_BEAT_SCHEDULE = {
     # Webhook retries are rows the scanner finds, never ETA tasks (webhooks.services).
     "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 30.0},
     "api-purge-idempotency-keys": {"task": "api.purge_idempotency_keys", "schedule": crontab(minute=17)},
+    # Sessions past their expiry leave the database once a night (accounts.services).
+    "accounts-clear-sessions": {"task": "accounts.clear_sessions", "schedule": crontab(minute=23, hour=3)},
     # A scan that waited longer than one interval in the queue is dropped: the next one is coming.
     "sla-scan": {
         "task": "sla.scan",

@@ -2,6 +2,8 @@
 page makes no query for its session, an emptied cache or an unreachable one signs nobody out, and
 signing out ends the session everywhere."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends import cached_db
@@ -10,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import PASSWORD
 
@@ -76,3 +79,16 @@ def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(merchant):
     client.post(reverse("accounts:logout"))
     response = copy.get(reverse("tickets:list"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_beat_clears_expired_sessions_from_the_database_each_night(merchant, settings):
+    from django.contrib.sessions.models import Session
+
+    from accounts.tasks import clear_sessions
+
+    signed_in(merchant.username)
+    expired = signed_in(merchant.username).cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=expired).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    clear_sessions()
+    assert Session.objects.count() == 1 and not Session.objects.filter(session_key=expired).exists()
+    assert settings.CELERY_BEAT_SCHEDULE["accounts-clear-sessions"]["task"] == clear_sessions.name
