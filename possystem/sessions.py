@@ -6,6 +6,12 @@ Django's own `cached_db` store falls back to the database when a cache read fail
 writes the session it then read back into the cache, nor when it deletes one (signing out) or checks
 that a new session key is free (signing in): with Redis unreachable those would raise and the page
 would fail. Here every cache call is allowed to fail; the database answers instead.
+
+A session stays in the cache for `CACHE_SECONDS` at most, however long it lives: a sign-out during
+an outage deletes the session from the database but cannot reach the cache, and the copy left
+there would otherwise sign the cookie in again once the cache is back, for the session's whole
+remaining life. With the bound, everywhere within ten minutes; an active user's session is read
+from the database once in that time.
 """
 
 import logging
@@ -14,6 +20,8 @@ from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBS
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 
 logger = logging.getLogger(__name__)
+
+CACHE_SECONDS = 10 * 60
 
 
 class SessionStore(CachedDBStore):
@@ -29,7 +37,9 @@ class SessionStore(CachedDBStore):
         if stored is None:
             return {}
         data = self.decode(stored.session_data)
-        self._cache_call("set", self.cache_key, data, self.get_expiry_age(expiry=stored.expire_date))
+        self._cache_call(
+            "set", self.cache_key, data, min(CACHE_SECONDS, self.get_expiry_age(expiry=stored.expire_date))
+        )
         return data
 
     def exists(self, session_key):
@@ -39,7 +49,7 @@ class SessionStore(CachedDBStore):
 
     def save(self, must_create=False):
         DBStore.save(self, must_create)
-        self._cache_call("set", self.cache_key, self._session, self.get_expiry_age())
+        self._cache_call("set", self.cache_key, self._session, min(CACHE_SECONDS, self.get_expiry_age()))
 
     def delete(self, session_key=None):
         DBStore.delete(self, session_key)

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from possystem.sessions import CACHE_SECONDS
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -32,15 +33,16 @@ def list_page(client):
     return response, [query["sql"] for query in captured if "django_session" in query["sql"]]
 
 
+class Down:
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("Redis is down")
+
+        return fail
+
+
 @pytest.fixture
 def cache_down(monkeypatch):
-    class Down:
-        def __getattr__(self, name):
-            def fail(*args, **kwargs):
-                raise ConnectionError("Redis is down")
-
-            return fail
-
     monkeypatch.setattr(cached_db, "caches", {settings.SESSION_CACHE_ALIAS: Down()})
 
 
@@ -92,3 +94,17 @@ def test_the_beat_clears_expired_sessions_from_the_database_each_night(merchant,
     clear_sessions()
     assert Session.objects.count() == 1 and not Session.objects.filter(session_key=expired).exists()
     assert settings.CELERY_BEAT_SCHEDULE["accounts-clear-sessions"]["task"] == clear_sessions.name
+
+
+def test_a_sign_out_the_cache_did_not_hear_of_lasts_no_longer_than_the_cached_copy(merchant, monkeypatch):
+    client = signed_in(merchant.username)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    copy = Client(HTTP_ACCEPT_LANGUAGE="en")
+    copy.cookies[settings.SESSION_COOKIE_NAME] = key
+    with monkeypatch.context() as outage:
+        outage.setattr(cached_db, "caches", {settings.SESSION_CACHE_ALIAS: Down()})
+        client.post(reverse("accounts:logout"))  # gone from the database, still in the cache
+    seconds_left = cache._cache.get_client().ttl(cache.make_key(cached_db.KEY_PREFIX + key))
+    assert 0 < seconds_left <= CACHE_SECONDS < settings.SESSION_COOKIE_AGE
+    cache.delete(cached_db.KEY_PREFIX + key)  # as the copy expires
+    assert copy.get(reverse("tickets:list")).status_code == 302
