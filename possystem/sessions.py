@@ -15,6 +15,8 @@ from the database once in that time.
 """
 
 import logging
+import threading
+import time
 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.contrib.sessions.backends.db import SessionStore as DBStore
@@ -22,6 +24,20 @@ from django.contrib.sessions.backends.db import SessionStore as DBStore
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 10 * 60
+# While the cache is down every signed-in request would fail to reach it: one warning a minute per
+# process says so, not one per request.
+WARN_EVERY_SECONDS = 60.0
+_warned = {"at": float("-inf")}
+_warned_lock = threading.Lock()
+
+
+def _warn(message: str, *args) -> None:
+    now = time.monotonic()
+    with _warned_lock:
+        if now - _warned["at"] < WARN_EVERY_SECONDS:
+            return
+        _warned["at"] = now
+    logger.warning(message, *args, exc_info=True)
 
 
 class SessionStore(CachedDBStore):
@@ -29,7 +45,7 @@ class SessionStore(CachedDBStore):
         try:
             data = self._cache.get(self.cache_key)
         except Exception:
-            logger.warning("Could not read a session from the cache; reading it from the database", exc_info=True)
+            _warn("Could not read a session from the cache; reading it from the database")
             return DBStore.load(self)
         if data is not None:
             return data
@@ -61,5 +77,5 @@ class SessionStore(CachedDBStore):
         try:
             return getattr(self._cache, method)(*args)
         except Exception:
-            logger.warning("Could not %s a session in the cache", method, exc_info=True)
+            _warn("Could not %s a session in the cache", method)
             return None

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from possystem import sessions
 from possystem.sessions import CACHE_SECONDS
 from tests.factories import PASSWORD
 
@@ -71,6 +72,14 @@ def test_with_the_cache_down_people_sign_in_use_pages_and_sign_out(merchant, cac
     assert response.status_code == 200 and len(session_queries) == 1
     assert client.post(reverse("accounts:logout")).status_code == 302
     assert client.get(reverse("tickets:list")).status_code == 302  # to the sign-in page
+
+
+def test_an_outage_is_logged_once_a_minute_not_once_a_request(merchant, cache_down, caplog, monkeypatch):
+    monkeypatch.setitem(sessions._warned, "at", float("-inf"))
+    client = signed_in(merchant.username)
+    for _ in range(3):
+        client.get(reverse("tickets:list"))
+    assert [r.levelname for r in caplog.records if r.name == "possystem.sessions"] == ["WARNING"]
 
 
 def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(merchant):
