@@ -14,7 +14,6 @@ capacity, and the sign-in lockout does not depend on the cache (it lives in the 
 
 import functools
 import logging
-import time
 
 import redis
 from django.conf import settings
@@ -24,13 +23,13 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import PartnerAPIKey
 from possystem.client import client_ip
+from possystem.outages import OutageWarning
 
 logger = logging.getLogger(__name__)
 
 # What an unreachable cache raises: redis-py's errors, and the socket's own.
 CACHE_ERRORS = (redis.RedisError, OSError)
-WARN_EVERY_SECONDS = 60.0
-_last_warning = {"at": float("-inf")}
+_warn = OutageWarning(logger)
 
 
 def fail_open(default):
@@ -42,10 +41,7 @@ def fail_open(default):
             try:
                 return function(*args, **kwargs)
             except CACHE_ERRORS as error:
-                now = time.monotonic()
-                if now - _last_warning["at"] >= WARN_EVERY_SECONDS:
-                    _last_warning["at"] = now
-                    logger.warning("The cache is unreachable; API rates are not enforced meanwhile: %s", error)
+                _warn("The cache is unreachable; API rates are not enforced meanwhile: %s", error, exc_info=False)
                 return default
 
         return wrapper

@@ -15,29 +15,17 @@ from the database once in that time.
 """
 
 import logging
-import threading
-import time
 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 
+from possystem.outages import OutageWarning
+
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 10 * 60
-# While the cache is down every signed-in request would fail to reach it: one warning a minute per
-# process says so, not one per request.
-WARN_EVERY_SECONDS = 60.0
-_warned = {"at": float("-inf")}
-_warned_lock = threading.Lock()
-
-
-def _warn(message: str, *args) -> None:
-    now = time.monotonic()
-    with _warned_lock:
-        if now - _warned["at"] < WARN_EVERY_SECONDS:
-            return
-        _warned["at"] = now
-    logger.warning(message, *args, exc_info=True)
+# While the cache is down every signed-in request fails to reach it: one warning a minute per process.
+_warn = OutageWarning(logger)
 
 
 class SessionStore(CachedDBStore):
