@@ -197,7 +197,11 @@ def requests(bench: Bench) -> list[tuple[str, object]]:
             "contact_phone": "13800138000",
             "priority": "normal",
         }
-        return ok(merchant.post("/tickets/new/", body), 302)
+        filed = ok(merchant.post("/tickets/new/", body), 302)
+        # The browser follows the redirect, and the ticket page shows and consumes the "filed" notice;
+        # without this the notices would pile up in the cookie and every filing would carry them all.
+        merchant.cookies.pop("messages", None)
+        return filed
 
     def dashboard():
         # The beat's snapshot of the open tickets, as in use (taken every 30 seconds; timed apart below).
