@@ -127,8 +127,9 @@ class SLACheck(models.Model):
     row on to the next level (or deletes it) in the same transaction.
     """
 
+    # No index of its own: the unique (ticket, milestone) leads with the ticket.
     ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="sla_checks"
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="sla_checks", db_index=False
     )
     milestone = models.CharField(_("milestone"), max_length=8, choices=Milestone.choices)
     level = models.CharField(_("next level"), max_length=8, choices=Level.choices)
@@ -169,8 +170,9 @@ class Escalation(models.Model):
     """A milestone reached a level and people were told. At most one per ticket, milestone and
     level, ever; the unique constraint is the backstop behind the scanner's claim."""
 
+    # No index of its own: the unique (ticket, milestone, level) leads with the ticket.
     ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="escalations"
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="escalations", db_index=False
     )
     milestone = models.CharField(_("milestone"), max_length=8, choices=Milestone.choices)
     level = models.CharField(_("level"), max_length=8, choices=Level.choices)
