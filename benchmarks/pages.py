@@ -458,7 +458,8 @@ machine, tickets bulk-seeded with `benchmarks/api.py`'s SQL (4 of 7 statuses ope
 acknowledged tickets waiting on the merchant; 1,000 merchants, 10,000 terminals). Median and p95 of
 each request: 21 runs in three rounds of 7 in a row (after two warm-ups each), a round going
 through every request before the next begins, so that a stretch in which the shared machine ran
-slow spoils a third of a request's times, not all; queries counted for one request. The escalation
+slow spoils a third of a request's times, not all; queries counted for one request. Filing on the
+web form drops the "filed" notice after each request, as the browser's next page would. The escalation
 row is a scanner batch of 200 due response checks (`escalations_scan`), its time divided by the
 escalations it wrote: the median of five batches.
 
@@ -485,9 +486,9 @@ row but one: what the beat pays every 30 seconds).
 Python {platform.python_version()}, {today}, {cpu_model()}; load average (1, 5, 15 min) at the end of
 each size's run: {loads} on 2 cores, nothing else running; {postgres}. The machine's speed during
 each size's run (`calibration`, the median of its measures before each round and after the last: a
-fixed Python loop, and a `SELECT 1` round trip): {speeds}. The usual figure on this kind of machine
-is about 9 ms for the loop; a run whose loop took longer ran on a slower machine, and its
-times are longer, by up to as much.
+fixed Python loop, and a `SELECT 1` round trip): {speeds}. The loop has taken 8 to 9 ms on this
+kind of machine's fastest days and 11 to 12 ms on ordinary ones; a run whose loop took longer ran on
+a slower machine, and its times are longer, by up to as much or more (below).
 Plan of the console's page query at
 {sizes[-1]:,} open tickets (first page, no filter):
 
