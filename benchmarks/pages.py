@@ -486,9 +486,10 @@ row but one: what the beat pays every 30 seconds).
 Python {platform.python_version()}, {today}, {cpu_model()}; load average (1, 5, 15 min) at the end of
 each size's run: {loads} on 2 cores, nothing else running; {postgres}. The machine's speed during
 each size's run (`calibration`, the median of its measures before each round and after the last: a
-fixed Python loop, and a `SELECT 1` round trip): {speeds}. The loop has taken 8 to 9 ms on this
-kind of machine's fastest days and 11 to 12 ms on ordinary ones; a run whose loop took longer ran on
-a slower machine, and its times are longer, by up to as much or more (below).
+fixed Python loop, and a `SELECT 1` round trip): {speeds}. The loop runs in the benchmark's own
+interpreter: on the distribution's Python (`scripts/venv.sh`) about 7 ms in a fast hour; on the
+source build used before, 8 to 9 ms on fast days and 11 to 12 ms on ordinary ones. A run whose loop
+took longer ran on a slower machine, and its times are longer, by up to as much or more (below).
 Plan of the console's page query at
 {sizes[-1]:,} open tickets (first page, no filter):
 
