@@ -1,10 +1,11 @@
 """The pending checks' and the escalations' ticket lose their own indexes: their unique constraints
-lead with the ticket and serve the same lookups. Only the index is dropped (`possystem.schema.index_dropped`)."""
+lead with the ticket and serve the same lookups. Only the index is dropped
+(`possystem.schema.own_index_dropped`)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
-from possystem.schema import index_dropped
+from possystem.schema import own_index_dropped
 
 
 class Migration(migrations.Migration):
@@ -14,34 +15,30 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AlterField(
-                    model_name="escalation",
-                    name="ticket",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="escalations",
-                        to="tickets.ticket",
-                        verbose_name="ticket",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="slacheck",
-                    name="ticket",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="sla_checks",
-                        to="tickets.ticket",
-                        verbose_name="ticket",
-                    ),
-                ),
-            ],
-            database_operations=[
-                index_dropped("sla_escalation", "ticket_id", "sla_escalation_ticket_id_3b97ddce"),
-                index_dropped("sla_slacheck", "ticket_id", "sla_slacheck_ticket_id_bff401c0"),
-            ],
+        own_index_dropped(
+            model_name="escalation",
+            name="ticket",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="escalations",
+                to="tickets.ticket",
+                verbose_name="ticket",
+            ),
+            table="sla_escalation",
+            index="sla_escalation_ticket_id_3b97ddce",
+        ),
+        own_index_dropped(
+            model_name="slacheck",
+            name="ticket",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sla_checks",
+                to="tickets.ticket",
+                verbose_name="ticket",
+            ),
+            table="sla_slacheck",
+            index="sla_slacheck_ticket_id_bff401c0",
         ),
     ]
